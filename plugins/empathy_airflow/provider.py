@@ -1,0 +1,39 @@
+"""Provider metadata: registers the ``hubspot`` connection type with Airflow.
+
+Airflow 3 has no maintained HubSpot provider, so this project declares the connection type
+itself through the ``apache_airflow_provider`` entry point (see ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+
+def get_provider_info() -> dict:
+    """Return the provider description Airflow's ProvidersManager reads."""
+    return {
+        "package-name": "empathy-engine",
+        "name": "Empathy Engine",
+        "description": "Empathy-aware next actions for Salesforce and HubSpot contacts.",
+        "versions": ["0.1.0"],
+        "connection-types": [
+            {
+                "hook-class-name": "empathy_airflow.hooks.HubSpotHook",
+                "hook-name": "HubSpot (private app token)",
+                "connection-type": "hubspot",
+                "conn-fields": {
+                    "timeout_s": {
+                        "label": "Request timeout (s)",
+                        "schema": {"type": ["number", "null"]},
+                    },
+                    "daily_budget": {
+                        "label": "API calls this product may spend per run",
+                        "schema": {"type": ["integer", "null"]},
+                    },
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login"],
+                    "relabeling": {"password": "Private app access token", "host": "API host"},
+                    "placeholders": {"host": "https://api.hubapi.com"},
+                },
+            }
+        ],
+    }

@@ -1,0 +1,97 @@
+"""The nightly DAG's Airflow tasks: thin wrappers that call the pipeline stages.
+
+Tasks pass only small summaries and file locations through XCom; the data stays in the
+run directory (``<data_dir>/runs/<logical date>/``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from airflow.sdk import get_current_context, task
+
+from empathy.config import PipelineConfig, RunPaths
+from empathy.stages import decide, extract, features, quality, report, score, write_back
+
+
+def _config() -> PipelineConfig:
+    params = dict(get_current_context()["params"])
+    if not params.get("data_dir"):
+        home = os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow"))
+        params["data_dir"] = os.environ.get("EMPATHY_DATA_DIR") or os.path.join(home, "empathy")
+    return PipelineConfig.from_params(params)
+
+
+def _run_date() -> date:
+    context = get_current_context()
+    when = context.get("logical_date") or context["dag_run"].run_after
+    return when.date()
+
+
+def _paths() -> tuple[PipelineConfig, RunPaths]:
+    config = _config()
+    return config, RunPaths.of(config, _run_date())
+
+
+@task
+def extract_crm(crm: str) -> dict:
+    """Pull one CRM into the run directory."""
+    from .crm import crm_io
+
+    _, paths = _paths()
+    return extract.extract(crm_io(crm).source, crm, paths)
+
+
+@task
+def validate_raw(extracted: list[dict]) -> list[str]:
+    """Great Expectations on the raw pull; fails the run (nothing written) when it fails."""
+    _, paths = _paths()
+    crms = [item["crm"] for item in extracted]
+    quality.validate_raw(paths, crms)
+    return crms
+
+
+@task
+def build_features(crms: list[str]) -> dict:
+    config, paths = _paths()
+    return features.build(paths, crms, config)
+
+
+@task
+def score_contacts(_features: dict) -> dict:
+    config, paths = _paths()
+    return score.score(paths, config)
+
+
+@task
+def decide_actions(_scores: dict, crms: list[str]) -> dict:
+    config, paths = _paths()
+    return decide.decide(paths, crms, config)
+
+
+@task
+def validate_decisions(_decisions: dict) -> bool:
+    _, paths = _paths()
+    return quality.validate_decisions(paths)["success"]
+
+
+@task
+def write_back_crm(crm: str, _gate: bool) -> dict:
+    """Upsert this CRM's tasks (skipped in a dry run)."""
+    from .crm import crm_io
+
+    config, paths = _paths()
+    sink = None if config.dry_run else crm_io(crm).sink
+    return write_back.write_back(sink, crm, paths, dry_run=config.dry_run)
+
+
+@task
+def report_run(extracted: list[dict], feats: dict, scores: dict, decisions: dict,
+               written: list[dict]) -> str:
+    """Write report.json / report.md and return the Markdown (shown in the task's XCom)."""
+    _, paths = _paths()
+    result = report.build_report(paths, {"extract": list(extracted), "features": feats,
+                                         "score": scores, "decide": decisions,
+                                         "write_back": list(written)})
+    return report.render_markdown(result)
