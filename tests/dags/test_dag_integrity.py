@@ -1,0 +1,37 @@
+"""The DAG folder imports cleanly and the nightly DAG has the documented shape."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory, monkeypatch_module):
+    home = tmp_path_factory.mktemp("airflow")
+    monkeypatch_module.setenv("AIRFLOW_HOME", str(home))
+    monkeypatch_module.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder="dags")
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert "empathy_nightly" in dagbag.dags
+
+
+def test_nightly_dag_stages_in_order(dagbag):
+    dag = dagbag.dags["empathy_nightly"]
+    chain = ["extract_crm", "validate_raw", "build_features", "score_contacts",
+             "decide_actions", "validate_decisions", "write_back_crm", "report_run"]
+    for upstream, downstream in zip(chain, chain[1:]):
+        assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
+    assert dag.schedule == "@daily" and dag.timetable.expression == "0 0 * * *"
+    assert dag.max_active_runs == 1

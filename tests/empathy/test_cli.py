@@ -1,0 +1,17 @@
+import pytest
+
+from empathy.cli import build_parser, main
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("demo", "sandbox", "run", "train", "evaluate", "airflow-env"):
+        assert command in out
+
+
+def test_bad_date_is_explained(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["evaluate", "--activities", "a.csv", "--cutoff", "11/01"])
+    assert "expected YYYY-MM-DD" in capsys.readouterr().err
