@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ def validate_raw(paths: RunPaths, crms, run_time: datetime | None = None) -> dic
     """Check the extracted contacts and activity; raise ``DataQualityError`` when they fail."""
     from expectations import validate_activities, validate_contacts
 
-    run_time = run_time or datetime.now(timezone.utc)
+    run_time = run_time or datetime.now(UTC)
     reports = [validate_contacts(load(paths, "contacts", crms)),
                validate_activities(load(paths, "activities", crms), run_time=run_time)]
     result = _save(paths, "quality_raw.json", reports)

@@ -31,7 +31,7 @@ def test_nightly_dag_stages_in_order(dagbag):
     dag = dagbag.dags["empathy_nightly"]
     chain = ["extract_crm", "validate_raw", "build_features", "score_contacts",
              "decide_actions", "validate_decisions", "write_back_crm", "report_run"]
-    for upstream, downstream in zip(chain, chain[1:]):
+    for upstream, downstream in zip(chain, chain[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     assert dag.schedule == "@daily" and dag.timetable.expression == "0 0 * * *"
     assert dag.max_active_runs == 1

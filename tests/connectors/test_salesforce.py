@@ -1,0 +1,89 @@
+"""The Salesforce connector against the sandbox CRM, through simple-salesforce over HTTPS."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from connectors.retry import ApiBudget
+from connectors.salesforce import SalesforceSource, SalesforceTaskSink, make_client
+from connectors.settings import SalesforceSettings
+from empathy import schema
+from tests.crm_admin import admin_tasks
+
+pytestmark = pytest.mark.integration
+
+
+def client(info):
+    sf = info["salesforce"]
+    return make_client(sf["instance_url"], sf["session_id"], ca_bundle=sf["ca_cert"],
+                       version=sf["version"])
+
+
+def source(info, **settings):
+    return SalesforceSource(client(info), SalesforceSettings(**settings),
+                            ApiBudget("salesforce", 10_000))
+
+
+def test_contacts_and_activity_are_canonical(sandbox):
+    src = source(sandbox)
+    contacts = src.contacts()
+    assert len(contacts) > 50
+    assert list(contacts.columns) == schema.CONTACTS.names
+    assert contacts["contact_key"].str.contains("@").all()
+    assert contacts["source_id"].str.startswith("003").all()
+    assert contacts["opted_out"].any() and not contacts["opted_out"].all()
+    activities = src.activities(contacts)
+    assert list(activities.columns) == schema.ACTIVITIES.names
+    assert set(activities["contact_key"]) <= set(contacts["contact_key"])
+    kinds = set(activities["kind"])
+    assert {"email", "call", "meeting", "case_opened"} <= kinds, kinds
+    assert activities["ts"].notna().all()
+    assert not activities.duplicated(["source", "activity_id"]).any()
+    inbound_email = activities[(activities["kind"] == "email")
+                               & (activities["direction"] == "inbound")]
+    assert inbound_email["text"].notna().mean() > 0.9
+
+
+def test_small_pages_give_the_same_answer(sandbox):
+    big = source(sandbox).contacts()
+    small_src = source(sandbox, page_size=200)
+    small = small_src.contacts()
+    pd.testing.assert_frame_equal(big.sort_values("source_id").reset_index(drop=True),
+                                  small.sort_values("source_id").reset_index(drop=True))
+    assert small_src.budget.used > 1  # followed nextRecordsUrl
+
+
+def _tasks(contacts: pd.DataFrame, n: int, day: str) -> pd.DataFrame:
+    rows = contacts.head(n)
+    return pd.DataFrame({
+        "action_key": [f"ee-{day}-{i:016d}" for i in range(n)],
+        "source_id": rows["source_id"].to_list(), "owner_id": rows["owner_id"].to_list(),
+        "subject": ["Reach out to help"] * n, "body": ["why: test"] * n,
+        "priority": ["Normal"] * n, "due_date": [date(2026, 11, 2)] * n})
+
+
+def test_write_back_is_idempotent(fresh_sandbox):
+    src = source(fresh_sandbox)
+    sink = SalesforceTaskSink(src.sf, src.settings, src.budget)
+    tasks = _tasks(src.contacts(), 5, "20261101")
+    first = sink.write(tasks)
+    assert len(first.created) == 5 and not first.errors
+    second = sink.write(tasks.assign(subject="Reach out to help (edited)"))
+    assert len(second.updated) == 5 and not second.created
+    written = [t for t in admin_tasks(fresh_sandbox) if t.get("crm") == "salesforce"]
+    assert sorted(t["action_key"] for t in written) == sorted(tasks["action_key"])
+    open_actions = src.open_actions(src.contacts())
+    assert set(open_actions["action_key"]) == set(tasks["action_key"])
+
+
+def test_a_refused_row_is_reported_and_the_rest_written(fresh_sandbox):
+    src = source(fresh_sandbox)
+    sink = SalesforceTaskSink(src.sf, src.settings, src.budget)
+    tasks = _tasks(src.contacts(), 3, "20261102")
+    tasks.loc[1, "source_id"] = "003000000000000BAD"
+    result = sink.write(tasks)
+    assert set(result.errors) == {tasks.loc[1, "action_key"]}
+    assert len(result.created) == 2
