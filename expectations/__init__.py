@@ -1,0 +1,24 @@
+"""Data-quality gates: Great Expectations suites on the canonical tables.
+
+The suites live as JSON next to this package (``activities.json``, ``contacts.json``,
+``decisions.json``); :mod:`expectations.runner` runs them in an ephemeral GX context and
+returns a :class:`QualityReport`. A failed gate raises
+:class:`empathy.errors.DataQualityError` and nothing is written to a CRM.
+
+>>> from expectations import validate_decisions       # doctest: +SKIP
+>>> validate_decisions(decisions).raise_for_failure()  # doctest: +SKIP
+"""
+
+from expectations.report import QualityReport
+from expectations.runner import validate, validate_activities, validate_contacts, validate_decisions
+from expectations.suites import SUITE_NAMES, build_suite
+
+__all__ = [
+    "SUITE_NAMES",
+    "QualityReport",
+    "build_suite",
+    "validate",
+    "validate_activities",
+    "validate_contacts",
+    "validate_decisions",
+]

@@ -1,0 +1,518 @@
+"""The empathy policy: one next action per contact, support note, offer or silence.
+
+Rules, first match wins (opt-out > open action > frustration > saturation > risk):
+
+==========================  =============  ===================================================
+rule (``reason``)           ``action``     written to the CRM?
+==========================  =============  ===================================================
+``opted_out``               silence        as a visible hold record when high-risk
+``open_action``             silence        no: the contact already has an open task or hold
+``frustration``             support_note   yes (frustrated and at risk, or escalated)
+``asked_fewer_contacts``    silence        as a visible hold record when high-risk
+``saturation``              silence        as a visible hold record when high-risk
+``quiet_period``            silence        as a visible hold record when high-risk
+``drift``                   offer          yes (at risk, no friction)
+``not_at_risk``             silence        no
+==========================  =============  ===================================================
+
+Afterwards a deterministic, randomized share of the would-be support notes and offers is held
+out (``reason="holdout"``, silence, not written) so that outcomes can be compared against
+contacts who were deliberately left alone. A frustrated contact never receives an offer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from empathy.errors import ConfigError, DataQualityError
+from empathy.schema import DECISIONS, POLICY_FEATURES
+from models.task_text import headline, task_text, why_line
+
+MonthDay = tuple[int, int]
+QuietPeriod = tuple[MonthDay, MonthDay]
+
+#: Late December to 2 January (inclusive): people are away, and outreach lands badly.
+DEFAULT_QUIET_PERIODS: tuple[QuietPeriod, ...] = (((12, 22), (1, 2)),)
+
+#: Reasons in precedence order (first match wins); the last one is the default.
+REASON_ORDER = (
+    "opted_out",
+    "open_action",
+    "frustration",
+    "asked_fewer_contacts",
+    "saturation",
+    "quiet_period",
+    "drift",
+)
+ACTION_BY_REASON = {
+    "opted_out": "silence",
+    "open_action": "silence",
+    "frustration": "support_note",
+    "asked_fewer_contacts": "silence",
+    "saturation": "silence",
+    "quiet_period": "silence",
+    "drift": "offer",
+    "not_at_risk": "silence",
+    "holdout": "silence",
+}
+#: Silences that mean "do not contact now" and may be written as a visible hold record.
+HOLD_REASONS = ("opted_out", "asked_fewer_contacts", "saturation", "quiet_period")
+OUTREACH_ACTIONS = ("support_note", "offer")
+REQUIRED_COLUMNS = ("contact_key", "probability", *POLICY_FEATURES)
+
+
+class EmpathyPolicy:
+    """Decide one empathy-aware next action per contact.
+
+    Parameters
+    ----------
+    risk_threshold : float, default=0.5
+        A contact is *at risk* when its probability of an engagement drop is at least this.
+    saturation_touches : int, default=6
+        A contact with at least this many outbound touches in 28 days is *saturated*.
+    hold_days : int, default=14
+        How long a silence holds outreach (``hold_until = run_date + hold_days``).
+    hold_threshold : float, optional
+        Probability from which a silence is written as a visible hold record, so nobody else
+        contacts the person. Defaults to ``risk_threshold``; must not be below it.
+    quiet_periods : sequence of ((month, day), (month, day)), optional
+        Inclusive date ranges, which may wrap the year end, when at-risk contacts get a hold
+        instead of an offer. Defaults to :data:`DEFAULT_QUIET_PERIODS`; ``()`` disables.
+    holdout_share : float, default=0.0
+        Share of would-be support notes and offers deliberately left alone, chosen by hashing
+        contact_key and run date (deterministic), to measure the actions' uplift.
+    tone_threshold : float, default=-0.3
+        ``tone_mean_28d`` at or below this counts as frustration.
+    complaints_threshold : int, default=1
+        ``complaints_28d`` at or above this counts as frustration.
+
+    Examples
+    --------
+    >>> policy = EmpathyPolicy(risk_threshold=0.6, holdout_share=0.1)  # doctest: +SKIP
+    >>> decisions = policy.decide(scored, run_date="2024-05-01")        # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        risk_threshold: float = 0.5,
+        saturation_touches: int = 6,
+        hold_days: int = 14,
+        hold_threshold: float | None = None,
+        quiet_periods: Sequence[QuietPeriod] | None = None,
+        holdout_share: float = 0.0,
+        tone_threshold: float = -0.3,
+        complaints_threshold: int = 1,
+    ) -> None:
+        self.risk_threshold = risk_threshold
+        self.saturation_touches = saturation_touches
+        self.hold_days = hold_days
+        self.hold_threshold = risk_threshold if hold_threshold is None else hold_threshold
+        self.quiet_periods = _quiet_periods(
+            DEFAULT_QUIET_PERIODS if quiet_periods is None else quiet_periods
+        )
+        self.holdout_share = holdout_share
+        self.tone_threshold = tone_threshold
+        self.complaints_threshold = complaints_threshold
+        self._check_settings()
+
+    def _check_settings(self) -> None:
+        """Fail early, saying which setting is wrong and what is expected."""
+        _check_share("risk_threshold", self.risk_threshold)
+        _check_share("hold_threshold", self.hold_threshold)
+        _check_share("holdout_share", self.holdout_share, upper_open=True)
+        if self.hold_threshold < self.risk_threshold:
+            raise ConfigError(
+                f"hold_threshold={self.hold_threshold} is below risk_threshold="
+                f"{self.risk_threshold}; a hold record is only for at-risk contacts, so set "
+                "hold_threshold >= risk_threshold (or leave it out to use risk_threshold)."
+            )
+        _check_count("saturation_touches", self.saturation_touches, minimum=1)
+        _check_count("hold_days", self.hold_days, minimum=1)
+        _check_count("complaints_threshold", self.complaints_threshold, minimum=1)
+        if not -1.0 <= self.tone_threshold <= 1.0:
+            raise ConfigError(f"tone_threshold={self.tone_threshold} must be in [-1, 1].")
+
+    def decide(
+        self,
+        scored: pd.DataFrame,
+        run_date: dt.date | dt.datetime | str,
+        *,
+        open_actions: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Decide the next action for every scored contact.
+
+        Parameters
+        ----------
+        scored : pandas.DataFrame
+            One row per contact_key with ``probability``, optional ``reasons`` (model reason
+            codes as text), the :data:`empathy.schema.POLICY_FEATURES` columns and optional
+            ``industry`` and ``title`` (used to tune offer texts).
+        run_date : date, datetime or ISO string
+            The decision date: it keys the actions and dates the holds and due dates.
+        open_actions : iterable of str, optional
+            contact_keys that already have an open empathy task or an unexpired hold.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per contact with exactly the columns of :data:`empathy.schema.DECISIONS`.
+        """
+        day = as_date(run_date)
+        frame = _checked_input(scored)
+        reason = self.reasons(frame, day, open_actions=open_actions)
+        decisions = self._decisions(frame, reason, day)
+        return self._with_task_text(decisions, frame)
+
+    def reasons(
+        self,
+        scored: pd.DataFrame,
+        run_date: dt.date | dt.datetime | str,
+        *,
+        open_actions: Iterable[str] | None = None,
+    ) -> pd.Series:
+        """Return the rule that fires for each contact (see the module docstring).
+
+        Parameters
+        ----------
+        scored : pandas.DataFrame
+            As for :meth:`decide`.
+        run_date : date, datetime or ISO string
+            The decision date.
+        open_actions : iterable of str, optional
+            contact_keys that already have an open action.
+
+        Returns
+        -------
+        pandas.Series
+            One of ``ACTION_BY_REASON``'s keys per row, aligned with ``scored``.
+        """
+        day = as_date(run_date)
+        signals = self.signals(scored)
+        keys = scored["contact_key"].astype(str)
+        signals["open_action"] = keys.isin(set(open_actions or ())).to_numpy()
+        signals["quiet_period"] = signals["at_risk"] & self.in_quiet_period(day)
+        conditions = [signals[name].to_numpy(dtype=bool) for name in REASON_ORDER]
+        chosen = np.select(conditions, list(REASON_ORDER), default="not_at_risk")
+        outreach = np.isin([ACTION_BY_REASON[r] for r in chosen], OUTREACH_ACTIONS)
+        held_out = outreach & self._holdout_mask(keys, day, outreach)
+        return pd.Series(np.where(held_out, "holdout", chosen), index=scored.index, name="reason")
+
+    def signals(self, scored: pd.DataFrame) -> pd.DataFrame:
+        """Compute the boolean signals behind each rule.
+
+        Missing ``opted_out`` counts as opted out (fail safe); missing counts count as zero
+        and a missing tone as neutral.
+
+        Parameters
+        ----------
+        scored : pandas.DataFrame
+            As for :meth:`decide`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Boolean columns ``at_risk``, ``escalated``, ``frustrated``, ``opted_out``,
+            ``frustration``, ``asked_fewer_contacts``, ``saturation`` and ``drift``.
+        """
+        at_risk = scored["probability"].to_numpy(dtype=float) >= self.risk_threshold
+        escalated = _count(scored, "escalations_28d") > 0
+        frustrated = (
+            escalated
+            | (_count(scored, "open_cases") > 0)
+            | (_count(scored, "complaints_28d") >= self.complaints_threshold)
+            | (_number(scored, "tone_mean_28d", np.nan) <= self.tone_threshold)
+        )
+        saturated = _count(scored, "touches_out_28d") >= self.saturation_touches
+        asked = _flag(scored, "asked_fewer_contacts", missing=False)
+        return pd.DataFrame(
+            {
+                "at_risk": at_risk,
+                "escalated": escalated,
+                "frustrated": frustrated,
+                "opted_out": _flag(scored, "opted_out", missing=True),
+                "frustration": frustrated & (at_risk | escalated),
+                "asked_fewer_contacts": asked & at_risk,
+                "saturation": saturated & at_risk,
+                "drift": at_risk,
+            },
+            index=scored.index,
+        )
+
+    def in_quiet_period(self, day: dt.date) -> bool:
+        """Whether ``day`` falls in one of the quiet periods."""
+        return self.quiet_period_end(day) is not None
+
+    def quiet_period_end(self, day: dt.date) -> dt.date | None:
+        """The last day of the quiet period containing ``day``, or None outside them."""
+        key = (day.month, day.day)
+        for start, end in self.quiet_periods:
+            wraps = start > end
+            inside = (start <= key or key <= end) if wraps else (start <= key <= end)
+            if inside:
+                year = day.year + 1 if wraps and key >= start else day.year
+                return _month_day(year, end)
+        return None
+
+    def hold_until(self, day: dt.date) -> dt.date:
+        """The end of a hold decided on ``day``: hold_days later, past any quiet period."""
+        until = day + dt.timedelta(days=self.hold_days)
+        quiet_end = self.quiet_period_end(day)
+        if quiet_end is not None and quiet_end >= until:
+            until = quiet_end + dt.timedelta(days=1)
+        return until
+
+    def _holdout_mask(self, keys: pd.Series, day: dt.date, eligible: np.ndarray) -> np.ndarray:
+        """Deterministic hold-out draw, hashed only for eligible rows (hashing is the cost)."""
+        mask = np.zeros(len(keys), dtype=bool)
+        if self.holdout_share <= 0:
+            return mask
+        for position in np.flatnonzero(eligible):
+            mask[position] = in_holdout(keys.iat[position], day, self.holdout_share)
+        return mask
+
+    def _decisions(self, frame: pd.DataFrame, reason: pd.Series, day: dt.date) -> pd.DataFrame:
+        """Assemble the DECISIONS columns except the task text."""
+        signals = self.signals(frame)
+        probability = frame["probability"].to_numpy(dtype=float)
+        action = reason.map(ACTION_BY_REASON)
+        is_hold = reason.isin(HOLD_REASONS).to_numpy()
+        write = action.isin(OUTREACH_ACTIONS).to_numpy() | (
+            is_hold & (probability >= self.hold_threshold)
+        )
+        hold_until = self.hold_until(day)
+        has_hold = is_hold | (reason == "holdout").to_numpy()
+        escalated = signals["escalated"].to_numpy()
+        return pd.DataFrame(
+            {
+                "contact_key": frame["contact_key"].astype(str).to_numpy(),
+                "action": action.to_numpy(),
+                "action_key": [action_key(key, day) for key in frame["contact_key"]],
+                "probability": probability,
+                "reason": reason.to_numpy(),
+                "why": [
+                    why_line(r, row, tone_threshold=self.tone_threshold)
+                    for r, row in zip(reason, _records(frame), strict=True)
+                ],
+                "hold_until": np.where(has_hold, hold_until, None),
+                "write": write,
+                "priority": _priorities(action.to_numpy(), escalated),
+                "due_date": _due_dates(action.to_numpy(), has_hold, day, hold_until),
+                "opted_out": signals["opted_out"].to_numpy(),
+                "escalated": escalated,
+            }
+        )
+
+    def _with_task_text(self, decisions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+        """Add subject and body to the rows that are written; keep the DECISIONS columns."""
+        subjects: list[str | None] = [None] * len(decisions)
+        bodies: list[str | None] = [None] * len(decisions)
+        for position in np.flatnonzero(decisions["write"].to_numpy()):
+            row, scored = decisions.iloc[position], frame.iloc[position]
+            text = task_text(
+                row["action"],
+                why=row["why"],
+                headline=headline(row["reason"], scored, tone_threshold=self.tone_threshold),
+                hold_until=row["hold_until"],
+                escalated=bool(row["escalated"]),
+                industry=scored.get("industry"),
+                title=scored.get("title"),
+            )
+            subjects[position], bodies[position] = text.subject, text.body
+        decisions["subject"], decisions["body"] = subjects, bodies
+        return decisions[list(DECISIONS.names)]
+
+
+def action_key(contact_key: str, run_date: dt.date | dt.datetime | str) -> str:
+    """Return the idempotency key of the action for ``contact_key`` decided on ``run_date``.
+
+    Parameters
+    ----------
+    contact_key : str
+        The contact's lower-cased e-mail.
+    run_date : date, datetime or ISO string
+        The decision date.
+
+    Returns
+    -------
+    str
+        ``"ee-YYYYMMDD-" + sha256(contact_key)[:16]``; the same inputs always give the same key.
+    """
+    digest = hashlib.sha256(str(contact_key).encode("utf-8")).hexdigest()[:16]
+    return f"ee-{as_date(run_date):%Y%m%d}-{digest}"
+
+
+def in_holdout(contact_key: str, run_date: dt.date | dt.datetime | str, share: float) -> bool:
+    """Whether ``contact_key`` falls in the randomized hold-out group on ``run_date``.
+
+    Parameters
+    ----------
+    contact_key : str
+        The contact's lower-cased e-mail.
+    run_date : date, datetime or ISO string
+        The decision date (part of the hash, so the group is re-drawn daily).
+    share : float
+        The share of contacts held out, in [0, 1).
+
+    Returns
+    -------
+    bool
+        Deterministic: a uniform draw from ``sha256(contact_key|date)`` is below ``share``.
+    """
+    text = f"{contact_key}|{as_date(run_date).isoformat()}"
+    draw = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") / 2.0**64
+    return draw < share
+
+
+def as_date(value: dt.date | dt.datetime | str) -> dt.date:
+    """Coerce a date, datetime, pandas Timestamp or ISO string to a ``datetime.date``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return pd.Timestamp(value).date()
+    except (TypeError, ValueError) as error:
+        raise ConfigError(
+            f"run_date={value!r} is not a date; pass a datetime.date or an ISO date "
+            "such as '2024-05-01'."
+        ) from error
+
+
+def business_days_after(day: dt.date, days: int) -> dt.date:
+    """The date ``days`` business days (Monday to Friday) after ``day``."""
+    # roll backward first, so a Saturday's "next business day" is Monday
+    shifted = np.busday_offset(np.datetime64(day, "D"), days, roll="backward")
+    return shifted.astype(dt.date)
+
+
+def decisions_table(decisions: pd.DataFrame) -> pa.Table:
+    """Convert decisions to a pyarrow Table with the :data:`empathy.schema.DECISIONS` schema.
+
+    Parameters
+    ----------
+    decisions : pandas.DataFrame
+        The output of :meth:`EmpathyPolicy.decide`.
+
+    Returns
+    -------
+    pyarrow.Table
+        Ready to write as Parquet.
+    """
+    return pa.Table.from_pandas(decisions[DECISIONS.names], schema=DECISIONS, preserve_index=False)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _checked_input(scored: pd.DataFrame) -> pd.DataFrame:
+    """Check the scored table's shape; return it with a clean index."""
+    missing = [column for column in REQUIRED_COLUMNS if column not in scored.columns]
+    if missing:
+        raise DataQualityError(
+            f"the policy's input lacks columns {missing}; it needs contact_key, probability "
+            "and empathy.schema.POLICY_FEATURES (produced by the features and score stages)."
+        )
+    frame = scored.reset_index(drop=True)
+    duplicated = frame["contact_key"][frame["contact_key"].duplicated()]
+    if len(duplicated):
+        raise DataQualityError(
+            f"the policy's input has {len(duplicated)} duplicate contact_key values (e.g. "
+            f"{list(duplicated.head(3))}); features and scores must have one row per contact."
+        )
+    probability = pd.to_numeric(frame["probability"], errors="coerce")
+    bad = frame["contact_key"][probability.isna() | (probability < 0) | (probability > 1)]
+    if len(bad):
+        raise DataQualityError(
+            f"{len(bad)} probabilities are missing or outside [0, 1] (e.g. contacts "
+            f"{list(bad.head(3))}); score with the calibrated model's predict_proba."
+        )
+    return frame
+
+
+def _priorities(action: np.ndarray, escalated: np.ndarray) -> np.ndarray:
+    """High for escalated support notes, Normal for other outreach, Low for holds."""
+    support = action == "support_note"
+    return np.select(
+        [support & escalated, np.isin(action, OUTREACH_ACTIONS)], ["High", "Normal"], "Low"
+    )
+
+
+def _due_dates(
+    action: np.ndarray, has_hold: np.ndarray, day: dt.date, hold_until: dt.date
+) -> np.ndarray:
+    """Support notes are due next business day, offers in three, holds when they expire."""
+    return np.select(
+        [action == "support_note", action == "offer", has_hold],
+        [business_days_after(day, 1), business_days_after(day, 3), hold_until],
+        None,
+    )
+
+
+def _records(frame: pd.DataFrame) -> Iterable[dict]:
+    """Rows as dicts (fast enough for millions of rows, unlike ``iterrows``)."""
+    return frame.to_dict("records")
+
+
+def _count(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as floats, missing values as zero."""
+    return _number(frame, column, 0.0)
+
+
+def _number(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
+    """A numeric column as floats with missing values replaced."""
+    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return values.fillna(missing).to_numpy()
+
+
+def _flag(frame: pd.DataFrame, column: str, *, missing: bool) -> np.ndarray:
+    """A boolean column, with missing values replaced by ``missing``."""
+    values = frame[column].astype(object)
+    return values.where(values.notna(), missing).astype(bool).to_numpy()
+
+
+def _month_day(year: int, month_day: MonthDay) -> dt.date:
+    """``datetime.date`` for a (month, day), with 29 February falling back to the 28th."""
+    month, day = month_day
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return dt.date(year, month, 28)
+
+
+def _check_share(name: str, value: float, *, upper_open: bool = False) -> None:
+    """A probability-like setting must be a number in [0, 1] (or [0, 1))."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = ok and 0.0 <= value and (value < 1.0 if upper_open else value <= 1.0)
+    if not ok:
+        interval = "[0, 1)" if upper_open else "[0, 1]"
+        raise ConfigError(f"{name}={value!r} must be a number in {interval}.")
+
+
+def _check_count(name: str, value: int, *, minimum: int) -> None:
+    """A count setting must be a whole number of at least ``minimum``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{name}={value!r} must be a whole number >= {minimum}.")
+
+
+def _quiet_periods(periods: Sequence) -> tuple[QuietPeriod, ...]:
+    """Check quiet periods are ((month, day), (month, day)) of real days; return them as tuples."""
+    checked = []
+    for period in periods:
+        try:
+            (start_month, start_day), (end_month, end_day) = period
+            for month, day in ((start_month, start_day), (end_month, end_day)):
+                dt.date(2000, int(month), int(day))  # a leap year, so 29 February is allowed
+        except (TypeError, ValueError) as error:
+            raise ConfigError(
+                f"quiet period {period!r} is not ((month, day), (month, day)); write late "
+                "December to 2 January as ((12, 22), (1, 2))."
+            ) from error
+        checked.append(((int(start_month), int(start_day)), (int(end_month), int(end_day))))
+    return tuple(checked)
