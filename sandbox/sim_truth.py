@@ -134,7 +134,7 @@ def drop_labels(world: World, config: SimConfig, as_of: date,
         raise ValueError(f"drop_labels needs the world to reach {horizon_days} days after "
                          f"{as_of}; it ends at {world.now:%Y-%m-%d}, so advance it first")
     acts = world.activities
-    ts = acts["ts"].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    ts = pd.DatetimeIndex(acts["ts"]).as_unit("ns").asi8
     sel = (acts["direction"].to_numpy() == "inbound") & (ts >= as_ns) & (ts < end_ns)
     n = len(world.people)
     inbound = np.bincount(acts["person_id"].to_numpy()[sel] - 1, minlength=n)

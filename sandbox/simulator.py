@@ -177,8 +177,8 @@ def _record_actions(world: World, actions: pd.DataFrame | None, now_ns: int) -> 
     if (code < 0).any():
         bad = sorted(set(actions["action"][code < 0]))
         raise ValueError(f"Unknown action(s) {bad}; expected one of {ACTIONS}")
-    ts = pd.to_datetime(actions["ts"], utc=True).to_numpy().astype("datetime64[ns]")
-    ts = np.maximum(ts.astype(np.int64), now_ns)
+    ts = pd.DatetimeIndex(pd.to_datetime(actions["ts"], utc=True)).as_unit("ns").asi8
+    ts = np.maximum(ts, now_ns)  # an action cannot change the past
     known = pos >= 0
     ex["ignored_actions"] = ex.get("ignored_actions", 0) + int((~known).sum())
     new = {"pid": pos[known].astype(np.int64), "action": code[known].astype(np.int64),

@@ -249,6 +249,28 @@ _BODIES = {
     ],
 }
 
+# Second sentences that say nothing about mood; appended to some e-mails of every tone.
+_FILLERS = [
+    "I'm copying my colleague who also works on this.",
+    "We have our board meeting next {day}.",
+    "Let me know if you need anything else from us.",
+    "Our fiscal year ends in {month}, for context.",
+    "I'll be travelling most of next week.",
+    "Please keep {team} in the loop.",
+    "Our IT team may reach out separately.",
+    "Sorry for the delay, I was out last week.",
+    "We are also preparing for an audit.",
+    "Happy to jump on a call if easier.",
+    "Attached is a screenshot for reference.",
+    "I'm not the right person for pricing questions, though.",
+    "We moved offices in {month}, so our address changed.",
+    "The new person on our side starts in {month}.",
+    "Apologies for any typos, sent from my phone.",
+    "We are reorganising {team} at the moment.",
+    "My manager asked me to follow up on this.",
+    "Just so you know, we also use a competitor's tool for {feature}.",
+]
+
 _OPENERS = {
     "positive": ["Hi,", "Hello team,", "Hi there,", "Good morning,", "Hey,", ""],
     "neutral": ["Hi,", "Hello,", "Dear team,", "Good afternoon,", ""],
@@ -429,6 +451,7 @@ CASE_SUBJECT_BANKS = [np.array(_CASE_SUBJECTS[i], dtype=object) for i in CASE_IS
 CASE_BANKS = (_bank(_CASE_CALM), _bank(_CASE_UPSET))
 NOTE_BANKS = {state: _bank(v, 4) for state, v in _NOTES.items()}
 OUTBOUND_BANK = _bank(_OUTBOUND, 4)
+FILLER_BANK = _bank(_FILLERS, 4)
 OUTBOUND_SUBJECT_BANK = np.array(_OUTBOUND_SUBJECTS, dtype=object)
 _FRAME_KEYS = tuple(_OPENERS)
 _TONE_FRAME_CODE = np.array([_FRAME_KEYS.index(_TONE_FRAME[t]) for t in TONES])
@@ -468,6 +491,12 @@ def inbound_emails(tones: np.ndarray, rng: np.random.Generator) -> tuple[np.ndar
     frame_codes = _TONE_FRAME_CODE[tones]
     frame_keys = _FRAME_KEYS
     bodies = _by_group(tones, BODY_BANKS, TONES, rng)
+    # Longer e-mails: a second sentence of the same tone, or a mood-free filler.
+    u = rng.random(len(tones))
+    second = u < 0.3
+    bodies[second] += " " + _by_group(tones[second], BODY_BANKS, TONES, rng)
+    filler = (u >= 0.3) & (u < 0.55)
+    bodies[filler] += " " + _pick(FILLER_BANK, rng, int(filler.sum()))
     text = (_by_group(frame_codes, OPENER_BANKS, frame_keys, rng) + bodies
             + _by_group(frame_codes, CLOSER_BANKS, frame_keys, rng))
     subjects = _by_group(frame_codes, SUBJECT_BANKS, frame_keys, rng)
