@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sandbox import texts
+from sandbox import sim_phrases, texts
 
 
 def test_a_few_hundred_distinct_base_sentences_expand_to_thousands():
     assert texts.base_sentence_count() >= 250
     expanded = sum(len(bank) for bank in texts.BODY_BANKS.values())
-    assert expanded > 3 * sum(len(v) for v in texts._BODIES.values())
+    assert expanded > 3 * sum(len(v) for v in sim_phrases.BODIES.values())
     for bank in [*texts.BODY_BANKS.values(), *texts.NOTE_BANKS.values(), *texts.CASE_BANKS]:
         assert not any("{" in s for s in bank), "every slot is filled"
 
