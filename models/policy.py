@@ -313,8 +313,9 @@ class EmpathyPolicy:
         """Add subject and body to the rows that are written; keep the DECISIONS columns."""
         subjects: list[str | None] = [None] * len(decisions)
         bodies: list[str | None] = [None] * len(decisions)
-        for position in np.flatnonzero(decisions["write"].to_numpy()):
-            row, scored = decisions.iloc[position], frame.iloc[position]
+        written = np.flatnonzero(decisions["write"].to_numpy())
+        rows = decisions.iloc[written].to_dict("records")
+        for position, row, scored in zip(written, rows, _records(frame.iloc[written]), strict=True):
             text = task_text(
                 row["action"],
                 why=row["why"],

@@ -16,6 +16,7 @@ the CRM's own industry and title fields are used: no message text is ever copied
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,8 @@ INDUSTRY_TOPICS = {
     "media": "audience growth",
     "government": "procurement-friendly options",
 }
-#: Offer angles by title keyword, first match wins: (keywords, for the subject, for the draft).
+#: Offer angles by title words (whole words, so "coordinator" is not "coo"), first match wins:
+#: (keywords, phrase for the subject, question for the draft).
 TITLE_ANGLES = (
     (
         ("chief", "ceo", "cfo", "coo", "cto", "vp", "vice president", "director", "head", "owner"),
@@ -50,7 +52,17 @@ TITLE_ANGLES = (
         "Would a short review of the results you're getting, and what could come next, help?",
     ),
     (
-        ("engineer", "developer", "architect", "analyst", "admin", "specialist", "scientist"),
+        (
+            "engineer",
+            "engineering",
+            "developer",
+            "architect",
+            "analyst",
+            "admin",
+            "administrator",
+            "specialist",
+            "scientist",
+        ),
         "a hands-on walkthrough",
         "Would a hands-on walkthrough of a few features you may not be using yet help?",
     ),
@@ -304,9 +316,10 @@ def drift_phrases(row: Mapping) -> list[str]:
 
 def offer_angle(title: Any) -> tuple[str, str]:
     """What to suggest by job title (seniority or role): a subject phrase and a draft question."""
-    lowered = _text(title).lower()
+    words = re.findall(r"[a-z]+", _text(title).lower())
+    phrase = f" {' '.join(words)} "
     for keywords, suggestion, question in TITLE_ANGLES:
-        if lowered and any(keyword in lowered for keyword in keywords):
+        if any(f" {keyword} " in phrase for keyword in keywords):
             return suggestion, question
     return DEFAULT_ANGLE
 
