@@ -139,8 +139,8 @@ def _simulate_weeks(world: World, config: SimConfig, weeks: range, from_ns: int)
         batches.append(_since(batch, batch["ts"], from_ns, new_cases, from_ns))
         cases.append({k: v[new_cases["opened_at"] >= from_ns] for k, v in new_cases.items()})
         next_case += len(new_cases["id"])
-    ex["pending"], ex["cases_full"], ex["next_case_id"] = concat(batches), concat_cases(cases), \
-        next_case
+    ex["pending"], ex["cases_full"] = concat(batches), _concat_cases(cases)
+    ex["next_case_id"] = next_case
 
 
 def _since(batch: dict, ts: np.ndarray, from_ns: int, cases: dict, cases_from: int) -> dict:
@@ -150,7 +150,7 @@ def _since(batch: dict, ts: np.ndarray, from_ns: int, cases: dict, cases_from: i
     return {k: v[keep] for k, v in batch.items()}
 
 
-def concat_cases(parts: list[dict]) -> dict:
+def _concat_cases(parts: list[dict]) -> dict:
     """One dict of case arrays from many."""
     return {k: np.concatenate([p[k] for p in parts]) for k in _CASE_KEYS}
 

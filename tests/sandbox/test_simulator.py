@@ -139,6 +139,9 @@ def test_frustrated_people_open_and_escalate_more_cases(big_world):
     rate = per_state["n"] / weeks
     assert rate["frustrated"] > 5 * rate["engaged"]
     assert per_state.loc["frustrated", "escalated"] > 2 * per_state.loc["engaged", "escalated"]
+    days_open = (cases["closed_at"] - cases["opened_at"]).dt.total_seconds() / 86400
+    median_days = days_open.groupby(cases["state"]).median()
+    assert median_days["frustrated"] > 2 * median_days["engaged"]
 
 
 def test_activity_fades_with_state(big_world):
