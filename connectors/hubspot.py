@@ -27,6 +27,7 @@ from .writeback import WriteResult
 log = logging.getLogger(__name__)
 SOURCE = "hubspot"
 PAGE = 100
+PAGE_WITH_HISTORY = 50  # HubSpot caps list pages at 50 when propertiesWithHistory is asked
 BATCH_LIMIT = 100
 TASK_TO_CONTACT = 204
 PRIORITY = {"High": "HIGH", "Normal": "MEDIUM", "Low": "LOW"}
@@ -129,7 +130,7 @@ class HubSpotSource:
         after = None
         while True:
             page = call(SOURCE, self.client.crm.objects.basic_api.get_page, object_type,
-                        limit=PAGE, after=after, properties=list(properties),
+                        limit=PAGE_WITH_HISTORY if history else PAGE, after=after, properties=list(properties),
                         associations=associations, archived=False,
                         properties_with_history=list(history) or None,
                         _request_timeout=self.settings.timeout_s, budget=self.budget)

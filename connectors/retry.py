@@ -65,6 +65,8 @@ class ApiBudget:
 
 def describe_failure(exc: BaseException) -> Failure | None:
     """Reduce a client exception to a :class:`Failure`, or None if it is not a CRM failure."""
+    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
+        return Failure(None, str(exc)[:300], {}, "TLS")
     if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
         return Failure(None, "", {}, f"timed out ({type(exc).__name__})")
     if isinstance(exc, requests.ConnectionError | urllib3.exceptions.HTTPError):
@@ -108,6 +110,10 @@ def classify(crm: str, failure: Failure) -> Verdict:
     """Decide whether a failure is worth retrying and which error to raise if not."""
     status, code = failure.status, _error_code(failure.body)
     where = f"{crm} answered {status} {code}".strip()
+    if status is None and failure.what == "TLS":
+        return Verdict(False, None, CrmAuthError,
+                       f"{crm}: the server's TLS certificate is not trusted ({failure.body}); "
+                       "set ca_bundle in the connection extras to the PEM of its CA.")
     if status is None:
         return Verdict(True, None, CrmError, f"{crm}: {failure.what}; check the host and network")
     if status == 429:

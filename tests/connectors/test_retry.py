@@ -62,6 +62,11 @@ def test_client_errors_fail_with_the_right_error(status, error):
     assert not verdict.retry and verdict.error is error
 
 
+def test_untrusted_certificate_is_not_retried_and_says_how_to_fix():
+    verdict = classify("salesforce", describe_failure(requests.exceptions.SSLError("bad cert")))
+    assert not verdict.retry and verdict.error is CrmAuthError and "ca_bundle" in verdict.message
+
+
 def test_describe_failure_reads_both_client_shapes():
     assert describe_failure(FakeApiException(429, "{}")).status == 429
     assert describe_failure(requests.Timeout()).status is None
