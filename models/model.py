@@ -1,0 +1,124 @@
+"""The engagement-drop classifier: one scikit-learn Pipeline from one factory.
+
+Gradient boosting ranks contacts well but its raw scores are not probabilities; isotonic
+calibration on cross-validated predictions makes "0.7" mean "7 in 10 such contacts drop",
+which is what the policy thresholds and the CRM user read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import Pipeline
+
+from empathy.errors import ModelError
+
+#: below this many training rows isotonic calibration overfits; sigmoid is used instead
+ISOTONIC_MIN_ROWS = 2000
+#: probabilities are kept this far from 0 and 1
+PROBABILITY_FLOOR = 0.001
+
+
+def make_pipeline(seed: int = 0, *, calibration: str = "isotonic") -> Pipeline:
+    """Build the (unfitted) engagement-drop pipeline.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Random state of the booster and the calibration folds' booster.
+    calibration : {"isotonic", "sigmoid"}, default "isotonic"
+        Calibration method of :class:`~sklearn.calibration.CalibratedClassifierCV`.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        A single ``classifier`` step: a calibrated HistGradientBoostingClassifier.
+    """
+    booster = HistGradientBoostingClassifier(
+        learning_rate=0.06,
+        max_iter=300,
+        max_leaf_nodes=31,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=20,
+        random_state=seed,
+    )
+    calibrated = CalibratedClassifierCV(booster, method=calibration, cv=3, ensemble=False)
+    return Pipeline([("classifier", calibrated)])
+
+
+def as_matrix(features: pd.DataFrame, feature_names) -> np.ndarray:
+    """Select ``feature_names`` from ``features`` as a float64 matrix (NaN kept)."""
+    missing = [name for name in feature_names if name not in features.columns]
+    if missing:
+        raise ModelError(
+            f"the feature table lacks {missing[:5]}; build it with models.features.build_features "
+            "from the same code version that trained the model"
+        )
+    return features[list(feature_names)].to_numpy(dtype="float64", na_value=np.nan)
+
+
+@dataclass
+class EngagementDropModel:
+    """A fitted pipeline together with what it needs to be used and trusted.
+
+    Attributes
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        The fitted pipeline from :func:`make_pipeline`.
+    feature_names : list of str
+        Input columns, in order.
+    reference : dict
+        Typical (median) value of each feature on the training rows; reason codes measure a
+        contact's score against it.
+    metadata : dict
+        Label, horizon, data window, metrics and code version (JSON-serialisable).
+    """
+
+    pipeline: Pipeline
+    feature_names: list[str]
+    reference: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+    @classmethod
+    def fit(
+        cls, features: pd.DataFrame, labels, *, feature_names=None, seed: int = 0, metadata=None
+    ):
+        """Fit a new model on a feature table and its labels.
+
+        ``feature_names`` defaults to :func:`models.features.feature_names` of ``features``.
+        """
+        from models.features import feature_names as model_inputs
+
+        names = list(feature_names or model_inputs(features))
+        matrix = as_matrix(features, names)
+        labels = np.asarray(labels)
+        if len(np.unique(labels)) < 2:
+            raise ModelError(
+                f"all {len(labels)} training rows have the same label; the history is too "
+                "short or too uniform to learn an engagement drop"
+            )
+        method = "isotonic" if len(labels) >= ISOTONIC_MIN_ROWS else "sigmoid"
+        pipeline = make_pipeline(seed, calibration=method).fit(matrix, labels)
+        medians = pd.DataFrame(matrix, columns=names).median().fillna(0.0)
+        reference = {name: float(value) for name, value in medians.items()}
+        return cls(pipeline, names, reference, dict(metadata or {}))
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        """Return the probability of an engagement drop for each row of ``features``."""
+        return self.predict_matrix(as_matrix(features, self.feature_names))
+
+    def predict_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Probability of a drop for a float matrix with :attr:`feature_names` columns."""
+        if len(matrix) == 0:
+            return np.zeros(0)
+        # isotonic steps reach exactly 0 and 1; no contact is that certain
+        return np.clip(
+            self.pipeline.predict_proba(matrix)[:, 1], PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR
+        )
