@@ -129,8 +129,8 @@ class HubSpotApi:
                                    "errorType": "RATE_LIMIT",
                                    "correlationId": str(uuid.uuid4()),
                                    "policyName": policy}, 429)
-            if policy != "DAILY":
-                response.headers["Retry-After"] = "1" if policy == "SECONDLY" else "10"
+            # No Retry-After: HubSpot does not document one, and urllib3 (under the client)
+            # would silently retry GETs that carry it, hiding the 429 from the caller.
             self._limit_headers(response)
             return response
         return self._json({"status": "error", "message": "internal error (sandbox fault)",

@@ -9,6 +9,7 @@ from sandbox.hubspot_errors import HsError, PropertyError, validation_error
 from sandbox.hubspot_records import exists, now_iso, parse_id, resolve_type
 from sandbox.store import Store
 
+API_ID_BASE = 500_000_000
 READ_ONLY = {"hs_object_id", "lastmodifieddate", "hs_lastmodifieddate"}
 PROPERTY_TYPES = {"string": "text", "number": "number", "date": "date", "datetime": "date",
                   "enumeration": "select", "bool": "booleancheckbox"}
@@ -111,7 +112,8 @@ def check_unique(store: Store, t: H.ObjectType, values: dict, own_id: int | None
 def insert(store: Store, t: H.ObjectType, values: dict) -> int:
     """Insert a validated object; returns its id."""
     check_unique(store, t, values)
-    new_id = store.next_sequence(f"hs:{t.name}") + 1000
+    # API-created objects number from API_ID_BASE, apart from the seeded history (see advance).
+    new_id = API_ID_BASE + store.next_sequence(f"api:hs:{t.name}")
     stamp = now_iso()
     cols = ["id", "created_at", "updated_at", "_source", *values]
     names = ", ".join(f'"{c}"' for c in cols)

@@ -32,6 +32,7 @@ class Sandbox:
     cursors: OrderedDict = field(default_factory=OrderedDict)
     extra_sessions: set[str] = field(default_factory=set)  # issued by the login endpoints
     reseed: object = None  # callable() -> None, set by the server
+    on_reseed: object = None  # callable() -> None: e.g. rewrite the info file ("now" moved)
 
     def remember_cursor(self, cursor) -> str:
         """Keep a query cursor (a snapshot of matching rows) and return its locator."""

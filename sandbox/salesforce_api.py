@@ -119,10 +119,14 @@ class SalesforceApi:
         return None, (), ""
 
     # -- responses -------------------------------------------------------------------------
-    def _json(self, body, status: int = 200, headers: dict | None = None) -> Response:
+    def limit_header(self) -> dict:
+        """``Sforce-Limit-Info``, which simple-salesforce parses into ``sf.api_usage``."""
         used = self.sb.accounting.daily_used[SALESFORCE]
         limit = self.sb.accounting.daily_limit(SALESFORCE)
-        hdrs = {"Sforce-Limit-Info": f"api-usage={used}/{limit}", **(headers or {})}
+        return {"Sforce-Limit-Info": f"api-usage={used}/{limit}"}
+
+    def _json(self, body, status: int = 200, headers: dict | None = None) -> Response:
+        hdrs = {**self.limit_header(), **(headers or {})}
         if status == 204:
             return Response(status_code=204, headers=hdrs)
         return JSONResponse(body, status_code=status, headers=hdrs,

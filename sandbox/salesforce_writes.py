@@ -16,6 +16,8 @@ from sandbox.salesforce_ids import make_id, normalize_id
 from sandbox.salesforce_query import format_datetime, parse_datetime, record_json
 from sandbox.store import Store
 
+API_ID_BASE = 5_000_000_000
+
 
 class SfRecordError(Exception):
     """A record Salesforce would refuse; ``code`` is its statusCode / errorCode."""
@@ -58,8 +60,9 @@ def create(store: Store, obj: S.SObject, body: dict) -> Saved:
     """Insert one record; returns its new id."""
     values = _validated(store, obj, body, creating=True)
     _apply_defaults(store, obj, values)
-    seq = store.next_sequence(obj.name)
-    values["Id"] = make_id(obj.prefix, seq)
+    # Records created through the API number from API_ID_BASE, apart from seeded ones, so a
+    # re-seed of the simulated history (``/_admin/advance``) never collides with them.
+    values["Id"] = make_id(obj.prefix, API_ID_BASE + store.next_sequence(f"api:{obj.name}"))
     now = format_datetime(dt.datetime.now(dt.UTC))
     values.update(CreatedDate=now, LastModifiedDate=now, SystemModstamp=now, IsDeleted=0,
                   _source="api")

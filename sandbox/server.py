@@ -25,11 +25,12 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from sandbox import admin, web
+from sandbox import admin, salesforce_login, simulation_admin, web
 from sandbox.certs import ensure_certificates
 from sandbox.hubspot_api import HubSpotApi
 from sandbox.runtime import Sandbox
 from sandbox.salesforce_api import SalesforceApi
+from sandbox.salesforce_bulk import BulkApi
 from sandbox.state import SeedParams, open_state, seed_state
 
 log = logging.getLogger("sandbox")
@@ -97,6 +98,8 @@ def create_sandbox(args: argparse.Namespace) -> Sandbox:
         sandbox.store.close()
         sandbox.store = seed_state(args.state_dir, params, tokens=tokens)
         sandbox.cursors.clear()
+        if sandbox.on_reseed:
+            sandbox.on_reseed()
 
     sandbox.reseed = reseed
     return sandbox
@@ -112,13 +115,17 @@ def build_apps(sandbox: Sandbox) -> tuple[Starlette, Starlette]:
     async def hubspot(request):
         return await hs_api(request)
 
-    sf_app = Starlette(routes=[Route("/services/{rest:path}", salesforce, methods=ALL_METHODS)])
+    sf_app = Starlette(routes=[
+        *salesforce_login.routes(sandbox),
+        Route("/services/{rest:path}", salesforce, methods=ALL_METHODS),
+    ])
     hs_app = Starlette(routes=[
         Route("/crm/{rest:path}", hubspot, methods=ALL_METHODS),
         *admin.routes(sandbox),
+        *simulation_admin.routes(sandbox),
         *web.routes(sandbox),
     ])
-    sandbox.sf_api = sf_api  # extensions (Bulk API 2.0, login) register routes on it
+    BulkApi(sf_api)
     return sf_app, hs_app
 
 
@@ -156,7 +163,11 @@ async def serve(sandbox: Sandbox, args: argparse.Namespace) -> None:
     if all(s.started for s in servers):
         info = connection_info(sandbox, certs.ca_cert)
         if args.info_file:
-            _write_atomically(args.info_file, json.dumps(info, indent=2))
+            def write_info() -> None:
+                text = json.dumps(connection_info(sandbox, certs.ca_cert), indent=2)
+                _write_atomically(args.info_file, text)
+            write_info()
+            sandbox.on_reseed = write_info
         print(f"sandbox CRM ready: web {info['web_url']}  admin {info['admin_url']}",
               file=sys.stderr, flush=True)
     await asyncio.gather(*tasks)
@@ -165,7 +176,8 @@ async def serve(sandbox: Sandbox, args: argparse.Namespace) -> None:
 def connection_info(sandbox: Sandbox, ca_cert: Path) -> dict:
     return {
         "salesforce": {"instance_url": sandbox.sf_base_url, "session_id": sandbox.session_id,
-                       "ca_cert": str(Path(ca_cert).resolve()), "version": SF_VERSION},
+                       "ca_cert": str(Path(ca_cert).resolve()), "version": SF_VERSION,
+                       **salesforce_login.credentials()},
         "hubspot": {"host": sandbox.hs_base_url, "access_token": sandbox.hubspot_token},
         "admin_url": f"{sandbox.hs_base_url}/_admin",
         "web_url": f"{sandbox.hs_base_url}/",

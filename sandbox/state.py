@@ -8,6 +8,7 @@ leaves a half-seeded database behind.
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import secrets
@@ -64,9 +65,21 @@ def open_state(state_dir: Path, params: SeedParams, reset: bool = False,
 def seed_state(state_dir: Path, params: SeedParams, world_factory=generate_world,
                tokens: dict | None = None) -> Store:
     """Generate the world and build a fresh database for it."""
+    state_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     world = world_factory(params)
-    generated = time.perf_counter()
+    store = build_state(state_dir, params, world, tokens, carry_api_records=False,
+                        generate_seconds=time.perf_counter() - started)
+    log.info("seeded %s contacts in %.1fs", params.contacts, time.perf_counter() - started)
+    return store
+
+
+def build_state(state_dir: Path, params: SeedParams, world: World, tokens: dict | None,
+                carry_api_records: bool, generate_seconds: float = 0.0) -> Store:
+    """Write ``world`` into a new database and swap it in. With ``carry_api_records``, what
+    clients wrote into the current database (tasks, custom properties, associations) is copied
+    over, so moving simulated time forward keeps them."""
+    started = time.perf_counter()
     tmp = state_dir / (DB_NAME + ".seeding")
     for leftover in _db_files(tmp):
         leftover.unlink()
@@ -74,6 +87,9 @@ def seed_state(state_dir: Path, params: SeedParams, world_factory=generate_world
     store.conn.execute("PRAGMA synchronous=OFF")
     store.create_schema()
     counts = seed(store, world)
+    final = state_dir / DB_NAME
+    if carry_api_records and final.exists():
+        _carry_api_records(store, final)
     with store.transaction():
         store.set_meta("params", params.as_meta())
         store.set_meta("world_now", world.now.isoformat())
@@ -82,20 +98,49 @@ def seed_state(state_dir: Path, params: SeedParams, world_factory=generate_world
                        f"00D8d0000000001!AQ{secrets.token_urlsafe(32)}")
         store.set_meta("hubspot_token", (tokens or {}).get("hubspot_token") or
                        f"pat-na1-{secrets.token_hex(16)}")
-        store.set_meta("seconds", {"generate": round(generated - started, 3),
-                                   "seed": round(time.perf_counter() - generated, 3)})
+        store.set_meta("seconds", {"generate": round(generate_seconds, 3),
+                                   "seed": round(time.perf_counter() - started, 3)})
         store.set_meta("complete", True)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
-    with open(state_dir / WORLD_FILE, "wb") as fh:
-        pickle.dump(world, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    final = state_dir / DB_NAME
+    save_world(state_dir, world)
     for old in _db_files(final):
         old.unlink()
     tmp.replace(final)
-    log.info("seeded %s contacts in %.1fs (simulator %.1fs)", params.contacts,
-             time.perf_counter() - started, generated - started)
     return Store(final)
+
+
+def _carry_api_records(store: Store, old_path: Path) -> None:
+    from sandbox import hubspot_schema as H
+    from sandbox import salesforce_schema as S
+    from sandbox.hubspot_writes import API_ID_BASE
+
+    conn = store.conn
+    conn.execute("ATTACH DATABASE ? AS old", (str(old_path),))
+    try:
+        for type_name, name, definition in conn.execute(
+                "SELECT object_type, name, definition FROM old.hs_custom_properties").fetchall():
+            d = json.loads(definition)
+            store.add_hs_property(H.BY_NAME[type_name], H.Property(
+                name, d["type"], d["field_type"], tuple(d["options"]), d["has_unique_value"],
+                d["label"], hubspot_defined=False))
+        with store.transaction():
+            for obj in S.OBJECTS:
+                conn.execute(f'INSERT INTO main."{obj}" SELECT * FROM old."{obj}" '
+                             "WHERE _source = 'api'")
+            for t in H.TYPES:
+                cols = ", ".join(f'"{r[1]}"' for r in conn.execute(
+                    f"PRAGMA old.table_info({t.table})"))
+                conn.execute(f"INSERT INTO main.{t.table} ({cols}) SELECT {cols} FROM "
+                             f"old.{t.table} WHERE _source = 'api'")
+            conn.execute("INSERT OR IGNORE INTO main.hs_assoc SELECT * FROM old.hs_assoc "
+                         "WHERE from_id >= ? OR to_id >= ?", (API_ID_BASE, API_ID_BASE))
+            conn.execute("INSERT INTO main.hs_history SELECT * FROM old.hs_history "
+                         "WHERE object_id >= ?", (API_ID_BASE,))
+            conn.execute("INSERT OR REPLACE INTO main.meta SELECT * FROM old.meta WHERE key "
+                         "LIKE 'seq:api:%' OR key = 'applied_actions'")
+    finally:
+        conn.execute("DETACH DATABASE old")
 
 
 def load_world(state_dir: Path) -> World:

@@ -18,6 +18,14 @@ _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]))
 
 
+def _when(value) -> str:
+    """``2026-10-28T14:32:23.000+0000`` -> ``2026-10-28 14:32`` (UTC)."""
+    return "" if not value else str(value)[:16].replace("T", " ")
+
+
+_env.filters["when"] = _when
+
+
 def routes(sb: Sandbox) -> list[Route]:
     """``/`` (contacts) and ``/contacts/{person_id}`` (timeline and tasks)."""
 
