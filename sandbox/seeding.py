@@ -22,6 +22,7 @@ HS_FMT = "%Y-%m-%dT%H:%M:%S.000Z"
 HS_ID_BASE = 1000  # HubSpot ids are numeric strings; start away from 0 like real portals
 HS_OWNER_BASE = 70_000_000
 MEETING_MINUTES = 30
+INSERT_CHUNK = 100_000
 
 
 def seed(store: Store, world: World) -> dict[str, int]:
@@ -402,6 +403,9 @@ def _insert(store: Store, table: str, frame: pd.DataFrame) -> int:
     frame = frame.reset_index(drop=True)
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     marks = ", ".join("?" * len(frame.columns))
-    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-    store.conn.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)
+    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'
+    for start in range(0, len(frame), INSERT_CHUNK):  # chunks keep the boxed copy small
+        chunk = frame.iloc[start:start + INSERT_CHUNK]
+        rows = chunk.astype(object).where(chunk.notna(), None).itertuples(index=False, name=None)
+        store.conn.executemany(sql, rows)
     return len(frame)
