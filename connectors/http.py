@@ -22,4 +22,7 @@ class TimeoutSession(requests.Session):
 
     def request(self, method, url, **kwargs):  # noqa: D102 - same contract as requests
         kwargs.setdefault("timeout", (min(10.0, self.timeout_s), self.timeout_s))
+        # Passed per request so that REQUESTS_CA_BUNDLE in the environment cannot override
+        # the CA bundle a connection names.
+        kwargs.setdefault("verify", self.verify)
         return super().request(method, url, **kwargs)

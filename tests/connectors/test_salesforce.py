@@ -48,12 +48,13 @@ def test_contacts_and_activity_are_canonical(sandbox):
 
 
 def test_small_pages_give_the_same_answer(sandbox):
-    big = source(sandbox).contacts()
+    soql = "SELECT Id FROM EmailMessage"
+    big = [r["Id"] for r in source(sandbox).query(soql)]
     small_src = source(sandbox, page_size=200)
-    small = small_src.contacts()
-    pd.testing.assert_frame_equal(big.sort_values("source_id").reset_index(drop=True),
-                                  small.sort_values("source_id").reset_index(drop=True))
-    assert small_src.budget.used > 1  # followed nextRecordsUrl
+    small = [r["Id"] for r in small_src.query(soql)]
+    assert len(big) > 400
+    assert sorted(small) == sorted(big) and len(set(small)) == len(small)
+    assert small_src.budget.used >= len(big) // 200  # followed nextRecordsUrl
 
 
 def _tasks(contacts: pd.DataFrame, n: int, day: str) -> pd.DataFrame:
