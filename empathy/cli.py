@@ -54,11 +54,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .stages.score import train_if_needed
+    from .stages.score import train
 
     config = PipelineConfig(data_dir=args.data_dir, horizon_days=args.horizon_days,
                             label=args.label)
-    metadata = train_if_needed(RunPaths.of(config, args.date), config, force=True)
+    metadata = train(RunPaths.of(config, args.date), config, force=True)
     print(json.dumps(metadata, indent=2, default=str))
     return 0
 

@@ -11,21 +11,31 @@ from empathy.config import PipelineConfig, RunPaths
 log = logging.getLogger(__name__)
 
 
-def train_if_needed(paths: RunPaths, config: PipelineConfig, *, force: bool = False) -> dict:
-    """Train on the run's history and register the model; promote it if it is not worse."""
+def champion_summary(registry) -> dict:
+    """Version, held-out metrics and baselines of the champion, for reports."""
+    model = registry.champion()
+    if model is None:
+        return {}
+    meta = model.metadata
+    return {"version": registry.champion_version(), "metrics": meta.get("metrics", {}),
+            "baselines": meta.get("baselines", {}), "notes": meta.get("notes", [])}
+
+
+def train(paths: RunPaths, config: PipelineConfig, *, force: bool = False) -> dict:
+    """Train on the run's history unless a champion exists; promote if not worse."""
     from models.registry import ModelRegistry
-    from models.training import train
+    from models.training import train as train_model
 
     registry = ModelRegistry(paths.model_dir)
-    if registry.champion() is not None and not force:
-        return registry.champion_metadata()
+    if registry.champion_version() is not None and not force:
+        return {"trained": False, **champion_summary(registry)}
     activities = pd.read_parquet(paths.file("activities.parquet"))
     contacts = pd.read_parquet(paths.file("contacts.parquet"))
-    result = train(activities, contacts, cutoff=paths.run_date, horizon_days=config.horizon_days,
-                   label=config.label, seed=config.seed)
-    entry = registry.register(result)
-    log.info("trained model %s: %s", entry.get("version"), entry.get("metrics"))
-    return registry.champion_metadata()
+    result = train_model(activities, contacts, cutoff=paths.run_date,
+                         horizon_days=config.horizon_days, label=config.label, seed=config.seed)
+    decision = registry.register(result)
+    log.info("trained %s: %s (%s)", decision["version"], result.metrics, decision["reason"])
+    return {"trained": True, "promotion": decision, **champion_summary(registry)}
 
 
 def score(paths: RunPaths, config: PipelineConfig) -> dict:
@@ -33,9 +43,10 @@ def score(paths: RunPaths, config: PipelineConfig) -> dict:
     from models.registry import ModelRegistry
     from models.scoring import score as score_contacts
 
-    metadata = train_if_needed(paths, config)
+    training = train(paths, config)
     model = ModelRegistry(paths.model_dir).champion()
     scores = score_contacts(model, pd.read_parquet(paths.file("features.parquet")))
     scores.to_parquet(paths.file("scores.parquet"), index=False)
-    return {"model_version": metadata.get("version"), "metrics": metadata.get("metrics", {}),
+    return {"model_version": training.get("version"), "trained": training["trained"],
+            "metrics": training.get("metrics", {}), "baselines": training.get("baselines", {}),
             "scored": len(scores), "mean_probability": float(scores["probability"].mean())}
