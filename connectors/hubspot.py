@@ -1,14 +1,11 @@
-"""HubSpot: declarative CRM v3 streams into the canonical tables, and the task write-back.
+"""HubSpot: declarative CRM v3 streams into the canonical tables.
 
-Reads list each object type with ``associations=contacts`` (one paged call per 100 records,
-no per-record association lookups). Writes upsert tasks by a unique-value task property
-(``empathy_key``), then associate them with their contact through the v4 batch endpoint;
-both steps are idempotent, so a crash between them is repaired by the next run.
+Each object type is listed with ``associations=contacts`` (one paged call per 100 records,
+no per-record association lookups). The task write-back lives in ``hubspot_sink``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,20 +14,16 @@ import pandas as pd
 from hubspot import HubSpot
 
 from empathy import schema
-from empathy.errors import ConfigError, CrmAuthError, CrmRejected
 
 from .canonical import activity, contact_key, frame, join_text
 from .retry import ApiBudget, call
 from .settings import HubSpotSettings
-from .writeback import WriteResult
 
 log = logging.getLogger(__name__)
 SOURCE = "hubspot"
 PAGE = 100
 PAGE_WITH_HISTORY = 50  # HubSpot caps list pages at 50 when propertiesWithHistory is asked
 BATCH_LIMIT = 100
-TASK_TO_CONTACT = 204
-PRIORITY = {"High": "HIGH", "Normal": "MEDIUM", "Low": "LOW"}
 
 
 def make_client(settings: HubSpotSettings) -> HubSpot:
@@ -184,91 +177,3 @@ class HubSpotSource:
                 rows.append({"contact_key": ids.get(cid), "source": SOURCE,
                              "action_key": p[key], "task_id": task.id})
         return pd.DataFrame(rows, columns=["contact_key", "source", "action_key", "task_id"])
-
-
-class HubSpotTaskSink:
-    """Upserts tasks by the unique ``empathy_key`` property and links them to contacts."""
-
-    def __init__(self, client: HubSpot, settings: HubSpotSettings, budget: ApiBudget):
-        self.client, self.settings, self.budget = client, settings, budget
-
-    def ensure_key_property(self) -> None:
-        """Create the unique-value task property on first use; explain when that is refused."""
-        core = self.client.crm.properties.core_api
-        name = self.settings.key_property
-        try:
-            prop = call(SOURCE, core.get_by_name, "tasks", name, budget=self.budget,
-                        _request_timeout=self.settings.timeout_s)
-        except CrmRejected as exc:
-            if exc.status != 404:
-                raise
-            prop = None
-        if prop is None:
-            spec = {"name": name, "label": "Empathy Engine action key", "type": "string",
-                    "fieldType": "text", "groupName": "taskinformation", "hasUniqueValue": True,
-                    "description": "Idempotency key written by Empathy Engine; do not edit."}
-            try:
-                call(SOURCE, core.create, "tasks", spec, budget=self.budget,
-                     _request_timeout=self.settings.timeout_s)
-            except CrmAuthError as exc:
-                raise ConfigError(
-                    f"HubSpot refused to create the task property {name!r} ({exc}); give the "
-                    "private app the crm.schemas.custom.write scope, or create a single-line "
-                    f"text task property {name!r} with 'unique values' switched on.") from exc
-        elif not getattr(prop, "has_unique_value", False):
-            raise ConfigError(f"The HubSpot task property {name!r} exists but does not require "
-                              "unique values, so it cannot make write-back idempotent; "
-                              "name another property in task_key_property.")
-
-    def _input(self, task: dict) -> dict:
-        props = {self.settings.key_property: task["action_key"],
-                 "hs_timestamp": f"{task['due_date']}T09:00:00.000Z",
-                 "hs_task_subject": task["subject"][:255], "hs_task_body": task["body"],
-                 "hs_task_priority": PRIORITY.get(task["priority"], "MEDIUM"),
-                 "hs_task_type": "TODO"}
-        if task.get("owner_id"):
-            props["hubspot_owner_id"] = str(task["owner_id"])
-        return {"id": task["action_key"], "idProperty": self.settings.key_property,
-                "objectWriteTraceId": task["action_key"], "properties": props}
-
-    def write(self, tasks: pd.DataFrame) -> WriteResult:
-        self.ensure_key_property()
-        result = WriteResult(SOURCE)
-        records = tasks.to_dict("records")
-        for start in range(0, len(records), BATCH_LIMIT):
-            chunk = records[start:start + BATCH_LIMIT]
-            self._write_chunk(chunk, result)
-        return result
-
-    def _write_chunk(self, chunk: list[dict], result: WriteResult) -> None:
-        batch = self.client.crm.objects.tasks.batch_api
-        response = call(SOURCE, batch.upsert, budget=self.budget,
-                        batch_input_simple_public_object_batch_input_upsert={
-                            "inputs": [self._input(t) for t in chunk]},
-                        _request_timeout=self.settings.timeout_s)
-        by_key = {t["action_key"]: t for t in chunk}
-        links = []
-        for obj in response.results:
-            key = obj.properties.get(self.settings.key_property)
-            result.ok(key, obj.id, created=bool(getattr(obj, "new", False)))
-            links.append({"from": {"id": obj.id}, "to": {"id": str(by_key[key]["source_id"])},
-                          "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                                     "associationTypeId": TASK_TO_CONTACT}]})
-        for error in getattr(response, "errors", None) or []:
-            for key in (error.context or {}).get("objectWriteTraceId", []):
-                result.failed(key, f"{error.category}: {error.message}")
-        missing = set(by_key) - set(result.created) - set(result.updated) - set(result.errors)
-        for key in missing:
-            result.failed(key, "HubSpot returned no result for this input")
-        if links:
-            call(SOURCE, self.client.crm.associations.v4.batch_api.create, "tasks", "contacts",
-                 batch_input_public_association_multi_post={"inputs": links},
-                 budget=self.budget, _request_timeout=self.settings.timeout_s)
-
-
-def error_body(exc) -> dict:
-    """Parse a hubspot ApiException body (a JSON string) for logging."""
-    try:
-        return json.loads(getattr(exc, "body", "") or "{}")
-    except ValueError:
-        return {}

@@ -6,7 +6,8 @@ here, so a run behaves the same whichever way it was started.
 
 from __future__ import annotations
 
-from connectors import hubspot, salesforce
+from connectors import hubspot, hubspot_sink, salesforce
+from connectors.ledger import TaskLedger
 from connectors.retry import ApiBudget
 from connectors.settings import HubSpotSettings, SalesforceSettings
 
@@ -19,14 +20,17 @@ def salesforce_io(sf, settings: SalesforceSettings) -> CrmIO:
                  salesforce.SalesforceTaskSink(sf, settings, budget))
 
 
-def hubspot_io(settings: HubSpotSettings) -> CrmIO:
+def hubspot_io(settings: HubSpotSettings, ledger_url: str | None = None) -> CrmIO:
+    """HubSpot reader and writer; ``ledger_url`` enables the ledger fallback for write-back."""
     client = hubspot.make_client(settings)
     budget = ApiBudget("hubspot", settings.run_budget)
+    ledger = TaskLedger(ledger_url) if ledger_url else None
     return CrmIO(hubspot.HubSpotSource(client, settings, budget),
-                 hubspot.HubSpotTaskSink(client, settings, budget))
+                 hubspot_sink.HubSpotTaskSink(client, settings, budget, ledger))
 
 
-def from_sandbox_info(info: dict, crms=("salesforce", "hubspot")) -> dict[str, CrmIO]:
+def from_sandbox_info(info: dict, crms=("salesforce", "hubspot"),
+                      ledger_url: str | None = None) -> dict[str, CrmIO]:
     """Readers and writers for the local sandbox CRM described by its info file."""
     out: dict[str, CrmIO] = {}
     if "salesforce" in crms:
@@ -37,7 +41,7 @@ def from_sandbox_info(info: dict, crms=("salesforce", "hubspot")) -> dict[str, C
     if "hubspot" in crms:
         hs = info["hubspot"]
         out["hubspot"] = hubspot_io(HubSpotSettings.from_connection(
-            hs["host"], hs["access_token"], {}))
+            hs["host"], hs["access_token"], {}), ledger_url)
     return out
 
 

@@ -48,7 +48,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = PipelineConfig(data_dir=args.data_dir, dry_run=args.dry_run,
                             risk_threshold=args.risk_threshold, keep_text=args.keep_text)
     run_date = args.date or _sandbox_date(info)
-    report = run_pipeline(config, run_date, from_sandbox_info(info, tuple(args.crm)))
+    crms = from_sandbox_info(info, tuple(args.crm), config.task_ledger_url)
+    report = run_pipeline(config, run_date, crms)
     print(render_markdown(report))
     return 0
 

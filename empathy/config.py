@@ -30,6 +30,7 @@ class PipelineConfig:
     dry_run: bool = False  # decide everything, write nothing to the CRMs
     holdout_share: float = 0.0
     seed: int = 0
+    ledger_url: str = ""  # task ledger for CRMs without an upsert key; default: SQLite in data_dir
 
     def __post_init__(self):
         unknown = set(self.sources) - {"salesforce", "hubspot"}
@@ -55,6 +56,14 @@ class PipelineConfig:
             return cls(**known)
         except TypeError as exc:
             raise ConfigError(f"bad pipeline setting: {exc}") from exc
+
+    @property
+    def task_ledger_url(self) -> str:
+        """Where the write-back ledger lives (shared storage when runs are distributed)."""
+        if self.ledger_url:
+            return self.ledger_url
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'task_ledger.sqlite'}"
 
     def with_(self, **changes) -> PipelineConfig:
         return replace(self, **changes)

@@ -10,10 +10,10 @@ from .hooks import EmpathySalesforceHook, HubSpotHook
 CONNECTIONS = {"salesforce": "salesforce_default", "hubspot": "hubspot_default"}
 
 
-def crm_io(crm: str, conn_id: str | None = None) -> CrmIO:
+def crm_io(crm: str, conn_id: str | None = None, ledger_url: str | None = None) -> CrmIO:
     """The connector pair for ``crm`` using connection ``conn_id`` (default per CRM)."""
     conn_id = conn_id or CONNECTIONS[crm]
     if crm == "salesforce":
         hook = EmpathySalesforceHook(salesforce_conn_id=conn_id)
         return salesforce_io(hook.get_conn(), hook.settings())
-    return hubspot_io(HubSpotHook(hubspot_conn_id=conn_id).settings())
+    return hubspot_io(HubSpotHook(hubspot_conn_id=conn_id).settings(), ledger_url)

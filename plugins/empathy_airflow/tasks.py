@@ -82,7 +82,7 @@ def write_back_crm(crm: str, _gate: bool) -> dict:
     from .crm import crm_io
 
     config, paths = _paths()
-    sink = None if config.dry_run else crm_io(crm).sink
+    sink = None if config.dry_run else crm_io(crm, ledger_url=config.task_ledger_url).sink
     return write_back.write_back(sink, crm, paths, dry_run=config.dry_run)
 
 

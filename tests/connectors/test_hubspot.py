@@ -6,10 +6,14 @@ from datetime import date
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
-from connectors.hubspot import HubSpotSource, HubSpotTaskSink, make_client
+from connectors.hubspot import HubSpotSource, make_client
+from connectors.hubspot_sink import HubSpotTaskSink
+from connectors.ledger import TaskLedger, ledger_table
 from connectors.retry import ApiBudget
 from connectors.settings import HubSpotSettings
+from connectors.writeback import WriteResult
 from empathy import schema
 from tests.crm_admin import admin_tasks
 
@@ -72,3 +76,45 @@ def test_write_back_is_idempotent_and_linked_to_contacts(fresh_sandbox):
     linked = open_actions.set_index("action_key")["contact_key"].to_dict()
     expected = dict(zip(tasks["action_key"], contacts.head(4)["contact_key"], strict=True))
     assert linked == expected
+
+
+def test_ledger_mode_when_the_key_property_cannot_be_unique(fresh_sandbox, tmp_path):
+    """A non-unique `empathy_key` already exists: write through the ledger, still no dups."""
+    src = source(fresh_sandbox)
+    src.client.crm.properties.core_api.create("tasks", {
+        "name": "empathy_key", "label": "someone else's", "type": "string",
+        "fieldType": "text", "groupName": "taskinformation", "hasUniqueValue": False})
+    ledger = TaskLedger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    sink = HubSpotTaskSink(src.client, src.settings, src.budget, ledger)
+    assert sink.mode() == "ledger"
+    contacts = src.contacts()
+    tasks = _tasks(contacts, 3, "20261103")
+    first = sink.write(tasks)
+    assert len(first.created) == 3 and not first.errors
+    second = sink.write(tasks)
+    assert len(second.updated) == 3 and not second.created
+
+    # A crash after the create, before the ledger learnt the ids: the keys stay pending.
+    crashed = _tasks(contacts.iloc[3:], 2, "20261104")
+    by_key = {t["action_key"]: t for t in crashed.to_dict("records")}
+    ledger.mark_pending("hubspot", {k: str(t["source_id"]) for k, t in by_key.items()})
+    sink._create(list(by_key), by_key, WriteResult("hubspot"))
+    with ledger.engine.begin() as conn:
+        conn.execute(sa.update(ledger_table).values(task_id=None)
+                     .where(ledger_table.c.action_key.in_(list(by_key))))
+    third = sink.write(crashed)
+    assert len(third.updated) == 2 and not third.created  # found, not created again
+    written = [t for t in admin_tasks(fresh_sandbox) if t.get("crm") == "hubspot"]
+    assert len(written) == 5
+
+
+def test_without_a_ledger_a_non_unique_property_is_a_clear_error(fresh_sandbox):
+    from empathy.errors import ConfigError
+
+    src = source(fresh_sandbox)
+    src.client.crm.properties.core_api.create("tasks", {
+        "name": "empathy_key", "label": "x", "type": "string", "fieldType": "text",
+        "groupName": "taskinformation", "hasUniqueValue": False})
+    sink = HubSpotTaskSink(src.client, src.settings, src.budget)
+    with pytest.raises(ConfigError, match="unique values"):
+        sink.write(_tasks(src.contacts(), 1, "20261105"))
