@@ -10,8 +10,14 @@ from datetime import datetime, timedelta
 from airflow.sdk import Param, dag
 
 from empathy_airflow.tasks import (
-    build_features, decide_actions, extract_crm, report_run, score_contacts, validate_decisions,
-    validate_raw, write_back_crm,
+    build_features,
+    decide_actions,
+    extract_crm,
+    report_run,
+    score_contacts,
+    validate_decisions,
+    validate_raw,
+    write_back_crm,
 )
 
 CRMS = ["salesforce", "hubspot"]
