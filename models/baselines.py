@@ -60,16 +60,17 @@ class FittedBaselines:
     """Baselines fitted on training rows, ready to score any feature table."""
 
     horizon_days: float
+    label: str = "inactive"
     rfm: object = None
     calibrators: dict = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, features: pd.DataFrame, labels, *, horizon_days: float, seed: int = 0):
+    def fit(cls, features, labels, *, horizon_days: float, label: str = "inactive", seed=0):
         """Fit the RFM regression and each baseline's isotonic probability map."""
         labels = np.asarray(labels)
         rfm = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
         rfm.fit(_rfm_matrix(features), labels)
-        fitted = cls(horizon_days, rfm)
+        fitted = cls(horizon_days, label, rfm)
         bgnbd = _fit_bgnbd(features, seed)
         scores = raw_scores(features, rfm=rfm, bgnbd=bgnbd, horizon_days=horizon_days)
         for name, score in scores.items():
@@ -77,15 +78,24 @@ class FittedBaselines:
             fitted.calibrators[name] = iso.fit(score, labels)
         return fitted
 
-    def predict(self, features: pd.DataFrame) -> dict:
-        """Return ``{name: (raw_score, probability)}`` for each baseline on ``features``."""
-        bgnbd = _fit_bgnbd(features, 0)  # unsupervised: fitted on the history it scores
-        scores = raw_scores(features, rfm=self.rfm, bgnbd=bgnbd, horizon_days=self.horizon_days)
-        return {
+    def predict(self, features: pd.DataFrame, *, horizon_days: float | None = None) -> dict:
+        """Return ``{name: (raw_score, probability)}`` for each baseline on ``features``.
+
+        BG/NBD is refitted (without labels) on the history it scores, as the published model
+        is used; for the ``inactive`` label its own probability of no engagement in
+        ``horizon_days`` is the forecast, so it needs no calibration map.
+        """
+        horizon = horizon_days or self.horizon_days
+        bgnbd = _fit_bgnbd(features, 0)
+        scores = raw_scores(features, rfm=self.rfm, bgnbd=bgnbd, horizon_days=horizon)
+        out = {
             name: (score, self.calibrators[name].predict(score))
             for name, score in scores.items()
             if name in self.calibrators
         }
+        if "bgnbd" in scores and self.label == "inactive":
+            out["bgnbd"] = (scores["bgnbd"], scores["bgnbd"])
+        return out
 
 
 def _fit_bgnbd(features: pd.DataFrame, seed: int) -> BetaGeometricNBD | None:

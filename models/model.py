@@ -39,9 +39,10 @@ def make_pipeline(seed: int = 0, *, calibration: str = "isotonic") -> Pipeline:
         A single ``classifier`` step: a calibrated HistGradientBoostingClassifier.
     """
     booster = HistGradientBoostingClassifier(
-        learning_rate=0.06,
-        max_iter=300,
-        max_leaf_nodes=31,
+        # small enough to score a million contacts (and their what-if copies) in seconds
+        learning_rate=0.1,
+        max_iter=120,
+        max_leaf_nodes=15,
         min_samples_leaf=40,
         l2_regularization=1.0,
         early_stopping=True,
@@ -62,6 +63,12 @@ def as_matrix(features: pd.DataFrame, feature_names) -> np.ndarray:
             "from the same code version that trained the model"
         )
     return features[list(feature_names)].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def informative_columns(features: pd.DataFrame, names) -> list[str]:
+    """Keep the columns that vary: constant or all-missing ones (tone in a purchase-only log)
+    carry nothing and break the booster's binning."""
+    return [name for name in names if features[name].nunique(dropna=False) > 1]
 
 
 @dataclass
@@ -96,7 +103,7 @@ class EngagementDropModel:
         """
         from models.features import feature_names as model_inputs
 
-        names = list(feature_names or model_inputs(features))
+        names = informative_columns(features, feature_names or model_inputs(features))
         matrix = as_matrix(features, names)
         labels = np.asarray(labels)
         if len(np.unique(labels)) < 2:

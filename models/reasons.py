@@ -85,6 +85,10 @@ REASON_GROUPS = {
         "repeat_purchase_days",
     ),
 }
+#: every column the sentences read
+TEXT_COLUMNS = tuple(
+    dict.fromkeys([c for g in REASON_GROUPS.values() for c in g] + ["mean_gap_days"])
+)
 #: a group must move the probability by at least this much to be named
 MIN_EFFECT = 0.02
 NOT_AT_RISK = "no sign of an engagement drop"
@@ -191,3 +195,15 @@ def reason_texts(effects: pd.DataFrame, rows: pd.DataFrame, *, top: int = 2) -> 
         parts = [_TEXT[effects.columns[j]](record) for j in order[i] if values[i, j] >= MIN_EFFECT]
         texts.append("; ".join(parts) if parts else NOT_AT_RISK)
     return texts
+
+
+def describe(rows: pd.DataFrame) -> np.ndarray:
+    """A cheap, vectorised description (silence and trend) for contacts not explained."""
+    days = rows["days_since_last_activity"].fillna(0).round().astype("int64").astype(str)
+    change = (100 * (1 - rows["activity_trend"].fillna(1.0))).round().astype("int64")
+    trend = np.where(
+        change > 0,
+        "; activity down " + change.astype(str) + "% vs its 90-day average",
+        "",
+    )
+    return ("no activity for " + days + " days" + trend).to_numpy(dtype=object)

@@ -69,7 +69,7 @@ def plan_backtest(
             f"{window}-day label windows instead"
         )
     holdout = cutoff - pd.Timedelta(days=window)
-    step = pd.Timedelta(days=step_days or max(7, window // 2))
+    step = pd.Timedelta(days=step_days or max(7, window // 3))
     cutoffs = []
     candidate = holdout - pd.Timedelta(days=window)
     while len(cutoffs) < max_cutoffs and candidate - first >= pd.Timedelta(days=MIN_HISTORY_DAYS):
@@ -106,6 +106,7 @@ class TrainingResult:
     label: str = "inactive"
     horizon_days: int = 28
     n_train: int = 0
+    fitted_baselines: FittedBaselines | None = None
 
     def summary(self) -> dict:
         """A JSON-serialisable digest: metrics, baselines, windows and notes."""
@@ -206,23 +207,26 @@ def train(
     )
     holdout = labelled_examples(con, [plan.holdout_cutoff], **examples)
     holdout["probability"] = model.predict_proba(holdout)
-    metrics, baselines = _measure(training, holdout, plan.label_window_days, seed)
+    fitted = FittedBaselines.fit(
+        training, training["label"], horizon_days=plan.label_window_days, label=label, seed=seed
+    )
+    metrics, baselines = measure(fitted, holdout)
     model.metadata.update(metrics=metrics, baselines=baselines, notes=notes)
     if refit:
         model = _refit(training, holdout, seed, model.metadata, notes)
     return TrainingResult(
-        model, metrics, baselines, notes, plan, holdout, label, horizon_days, len(training)
+        model, metrics, baselines, notes, plan, holdout, label, horizon_days, len(training), fitted
     )
 
 
-def _measure(training, holdout, window, seed):
+def measure(fitted: FittedBaselines, holdout: pd.DataFrame, horizon_days=None):
+    """Metrics of the model (``holdout["probability"]``) and of each baseline, same rows."""
     labels = holdout["label"].to_numpy()
     metrics = score_forecast(labels, holdout["probability"].to_numpy())
     metrics.update(n=int(len(holdout)), label_rate=float(labels.mean()) if len(labels) else 0.0)
-    fitted = FittedBaselines.fit(training, training["label"], horizon_days=window, seed=seed)
     baselines = {
         name: score_forecast(labels, probability, ranking=raw)
-        for name, (raw, probability) in fitted.predict(holdout).items()
+        for name, (raw, probability) in fitted.predict(holdout, horizon_days=horizon_days).items()
     }
     return metrics, baselines
 
