@@ -19,7 +19,7 @@ from sandbox import hubspot_records as R
 from sandbox import hubspot_schema as H
 from sandbox import hubspot_writes as W
 from sandbox.accounting import HUBSPOT, Refusal
-from sandbox.hubspot_errors import HsError, not_found
+from sandbox.hubspot_errors import HsError, batch_error, not_found
 from sandbox.hubspot_search import search
 from sandbox.runtime import Sandbox, bearer
 
@@ -126,7 +126,7 @@ class HubSpotApi:
                                                "limit.",
                        "SECONDLY": "You have reached your secondly limit."}[policy]
             response = self._json({"status": "error", "message": message,
-                                   "errorType": "RATE_LIMIT",
+                                   "errorType": "RATE_LIMIT", "category": "RATE_LIMITS",
                                    "correlationId": str(uuid.uuid4()),
                                    "policyName": policy}, 429)
             # No Retry-After: HubSpot does not document one, and urllib3 (under the client)
@@ -237,10 +237,9 @@ class HubSpotApi:
                "completedAt": R.now_iso()}
         if missing:
             out["numErrors"] = 1
-            out["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND",
-                              "message": f"Could not get some {t.singular.upper()} objects, "
-                                         "they may be deleted or not exist. Check that ids are "
-                                         "valid.", "context": {"ids": missing}}]
+            out["errors"] = [batch_error(
+                "OBJECT_NOT_FOUND", f"Could not get some {t.singular.upper()} objects, they may "
+                "be deleted or not exist. Check that ids are valid.", {"ids": missing})]
             return self._json(out, 207)
         return self._json(out)
 
@@ -389,10 +388,8 @@ class HubSpotApi:
                     conn.execute("ROLLBACK TO item")
                     if not multi:
                         raise
-                    err = exc.body()
-                    err.pop("correlationId", None)
-                    err["context"] = {"objectWriteTraceId": [item["objectWriteTraceId"]]}
-                    errors.append(err)
+                    errors.append(exc.batch_item(
+                        {"objectWriteTraceId": [item["objectWriteTraceId"]]}))
                 conn.execute("RELEASE item")
             conn.execute("COMMIT")
         except BaseException:
@@ -440,13 +437,13 @@ class HubSpotApi:
             if oid is not None and links.get(oid):
                 results.append({"from": {"id": str(oid)}, "to": _group(links[oid])})
             else:
-                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
-                               "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-                               "message": f"No {to_t.singular} is associated with "
-                                          f"{t.singular} {raw.get('id')}.",
-                               "context": {"fromObjectId": [str(raw.get("id"))],
-                                           "fromObjectType": [t.singular],
-                                           "toObjectType": [to_t.singular]}})
+                # No subCategory: the spec types StandardError.subCategory as an object, and
+                # the string a third-party capture shows would not validate.
+                errors.append(batch_error(
+                    "OBJECT_NOT_FOUND",
+                    f"No {to_t.singular} is associated with {t.singular} {raw.get('id')}.",
+                    {"fromObjectId": [str(raw.get("id"))], "fromObjectType": [t.singular],
+                     "toObjectType": [to_t.singular]}))
         body = {"status": "COMPLETE", "results": results, "startedAt": started,
                 "completedAt": R.now_iso()}
         if errors:
@@ -493,9 +490,9 @@ class HubSpotApi:
                     self._link(t, fid, to_t, tid, item.get("types") or [{}])
                     results.append(_pair(t, fid, to_t, tid))
                 except HsError as exc:
-                    err = exc.body()
-                    err.pop("correlationId", None)
-                    errors.append(err)
+                    errors.append(exc.batch_item(
+                        {"fromObjectId": [str((item.get("from") or {}).get("id", ""))],
+                         "toObjectId": [str((item.get("to") or {}).get("id", ""))]}))
         body = {"status": "COMPLETE", "results": results, "startedAt": started,
                 "completedAt": R.now_iso()}
         if errors:
@@ -532,7 +529,7 @@ def _group(links: list[tuple[int, int]]) -> list[dict]:
 
 
 def _natural_key(t: H.ObjectType, name: str) -> bool:
-    return t.name == "contacts" and name == "email"  # contacts are unique by email
+    return name in H.NATURAL_KEYS.get(t.name, ())
 
 
 def _owner(row) -> dict:

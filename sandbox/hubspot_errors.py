@@ -24,6 +24,19 @@ class HsError(Exception):
         out.update(self.extra)
         return out
 
+    def batch_item(self, context: dict[str, list[str]]) -> dict:
+        """This error as one entry of a batch response's ``errors``."""
+        return batch_error(self.category or "VALIDATION_ERROR", self.message, context,
+                           self.errors)
+
+
+def batch_error(category: str, message: str, context: dict[str, list[str]],
+                errors: list[dict] | None = None) -> dict:
+    """One entry of a 207 response's ``errors``: HubSpot's ``StandardError``, whose members are
+    all required (``errors`` and ``links`` too, even when empty)."""
+    return {"status": "error", "category": category, "message": message, "context": context,
+            "errors": errors or [], "links": {}}
+
 
 class PropertyError(Exception):
     """One invalid property value; several are collected into one VALIDATION_ERROR."""

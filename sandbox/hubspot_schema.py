@@ -174,6 +174,10 @@ BUILTIN_PROPERTIES: dict[str, tuple[Property, ...]] = {
         _OWNER,
     ),
 }
+# Unique although their definitions say hasUniqueValue: false (a second contact with an
+# existing email is refused with 409 CONFLICT; batch upsert and idProperty may use it).
+NATURAL_KEYS = {"contacts": ("email",)}
+
 REQUIRED_ON_CREATE = {t.name: ("hs_timestamp",) for t in TYPES if "hs_timestamp" in
                       {p.name for p in BUILTIN_PROPERTIES[t.name]}}
 

@@ -100,6 +100,13 @@ def parse_hs_datetime(text: str) -> str | None:
 
 def check_unique(store: Store, t: H.ObjectType, values: dict, own_id: int | None = None) -> None:
     """Unique-value properties may not repeat (HubSpot answers 409 CONFLICT)."""
+    for name in H.NATURAL_KEYS.get(t.name, ()):
+        if values.get(name) is not None:
+            row = store.conn.execute(f'SELECT id FROM {t.table} WHERE "{name}" = ? COLLATE '
+                                     "NOCASE AND id IS NOT ?", (values[name], own_id)).fetchone()
+            if row:
+                raise HsError(409, f"{t.singular.title()} already exists. Existing ID: {row[0]}",
+                              "CONFLICT")
     for name, prop in store.hs_properties(t).items():
         if prop.has_unique_value and values.get(name) is not None:
             row = store.conn.execute(f'SELECT id FROM {t.table} WHERE "{name}" = ? AND id IS NOT '
