@@ -29,6 +29,7 @@ from models.model import EngagementDropModel
 #: types beyond skops' defaults that an engagement-drop pipeline legitimately contains
 TRUSTED_TYPES = (
     "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",  # small training sets calibrate with sigmoid
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
 #: the metric the promotion rule compares, and the slack allowed for noise

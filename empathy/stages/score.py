@@ -24,6 +24,7 @@ def champion_summary(registry) -> dict:
 def train(paths: RunPaths, config: PipelineConfig, *, force: bool = False) -> dict:
     """Train on the run's history unless a champion exists; promote if not worse."""
     from models.registry import ModelRegistry
+    from models.report import write_report
     from models.training import train as train_model
 
     registry = ModelRegistry(paths.model_dir)
@@ -34,8 +35,10 @@ def train(paths: RunPaths, config: PipelineConfig, *, force: bool = False) -> di
     result = train_model(activities, contacts, cutoff=paths.run_date,
                          horizon_days=config.horizon_days, label=config.label, seed=config.seed)
     decision = registry.register(result)
+    report = write_report(result, registry.path(decision["version"]) / "report.html")
     log.info("trained %s: %s (%s)", decision["version"], result.metrics, decision["reason"])
-    return {"trained": True, "promotion": decision, **champion_summary(registry)}
+    return {"trained": True, "promotion": decision, "model_report": str(report),
+            **champion_summary(registry)}
 
 
 def score(paths: RunPaths, config: PipelineConfig) -> dict:

@@ -77,3 +77,17 @@ def test_an_equal_challenger_is_promoted_and_the_old_champion_can_be_restored(tm
 
 def test_an_empty_registry_has_no_champion(tmp_path):
     assert ModelRegistry(tmp_path).champion() is None
+
+
+@pytest.mark.parametrize("calibration", ["isotonic", "sigmoid"])
+def test_both_calibrations_round_trip(tmp_path, calibration):
+    """Small training sets calibrate with sigmoid; the registry must load those too."""
+    from models.model import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] + rng.normal(scale=0.5, size=300) > 0).astype(int)
+    pipeline = make_pipeline(seed=0, calibration=calibration).fit(X, y)
+    sio.dump(pipeline, tmp_path / "m.skops")
+    loaded = load_pipeline(tmp_path / "m.skops")
+    np.testing.assert_allclose(loaded.predict_proba(X), pipeline.predict_proba(X))
