@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 
 from sandbox import hubspot_schema as H
-from sandbox.hubspot_errors import HsError
+from sandbox.hubspot_errors import HsError, not_found
 from sandbox.store import Store
 
 HS_FMT = "%Y-%m-%dT%H:%M:%S.{ms}Z"
@@ -153,6 +153,30 @@ def v3_associations(store: Store, t: H.ObjectType, rows: list[dict], names: list
 def exists(store: Store, t: H.ObjectType, object_id: int) -> bool:
     return store.conn.execute(f"SELECT 1 FROM {t.table} WHERE id = ? AND archived = 0",
                               (object_id,)).fetchone() is not None
+
+
+def is_unique_key(store: Store, t: H.ObjectType, name: str) -> bool:
+    """Whether ``name`` identifies one object: ``hasUniqueValue`` or a natural key."""
+    prop = store.hs_properties(t).get(name)
+    return prop is not None and (prop.has_unique_value or name in H.NATURAL_KEYS.get(t.name, ()))
+
+
+def lookup_id(store: Store, t: H.ObjectType, value: str, id_property: str | None) -> int:
+    """The object id that ``value`` names: an id, or a unique property's value."""
+    if id_property and id_property != "hs_object_id":
+        if not is_unique_key(store, t, id_property):
+            raise HsError(400, f"{id_property} is not a unique identifier property of {t.name}",
+                          "VALIDATION_ERROR")
+        row = store.conn.execute(
+            f'SELECT id FROM {t.table} WHERE "{id_property}" = ? COLLATE NOCASE', (value,)
+        ).fetchone()
+        if row is None:
+            raise not_found()
+        return row[0]
+    oid = parse_id(value)
+    if oid is None:
+        raise not_found("Object not found.  objectId are usually numeric.")
+    return oid
 
 
 def parse_id(value) -> int | None:

@@ -7,7 +7,7 @@ and body -- against the operation it answers in HubSpot's published OpenAPI 3 fi
 
 Those files are not licensed for redistribution, so they are not in this repository. Point
 ``HUBSPOT_OPENAPI_DIR`` at the root of a checkout of the HubSpot/HubSpot-public-api-spec-collection
-repository on GitHub (about 300 MB; only ``PublicApiSpecs/CRM`` is read)::
+repository on GitHub (only ``PublicApiSpecs/CRM`` is read)::
 
     git clone --depth 1 https://github.com/HubSpot/HubSpot-public-api-spec-collection.git \\
         /tmp/hubspot-openapi
