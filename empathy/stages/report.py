@@ -39,12 +39,20 @@ def render_markdown(report: dict) -> str:
     score = report.get("score", {})
     metrics = score.get("metrics", {})
     if metrics:
-        shown = ", ".join(f"{k} {_fmt(v)}" for k, v in metrics.items()
-                          if isinstance(v, int | float))
-        lines.append(f"- model {score.get('model_version')}: {shown}")
+        baselines = score.get("baselines", {})
+        versus = ", ".join(f"{name} {_fmt(m.get('auc'))}" for name, m in baselines.items()
+                           if isinstance(m, dict) and m.get("auc") is not None)
+        lines.append(f"- model {score.get('model_version')}"
+                     f"{' (trained this run)' if score.get('trained') else ''}: held-out ROC-AUC "
+                     f"{_fmt(metrics.get('auc'))} (baselines: {versus or 'n/a'}), PR-AUC "
+                     f"{_fmt(metrics.get('pr_auc'))}, Brier {_fmt(metrics.get('brier'))}, "
+                     f"calibration error {_fmt(metrics.get('ece'))}")
     decide = report.get("decide", {})
     if decide:
-        lines.append("- decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(decide.items())))
+        names = {"support_note": "support notes", "offer": "offers",
+                 "silence": "holds written", "silence_unwritten": "silent (nothing written)"}
+        lines.append("- decisions: " + ", ".join(f"{names.get(k, k)} {v}"
+                                                 for k, v in sorted(decide.items())))
     for item in report.get("write_back", []):
         lines.append(f"- written to {item['crm']}: {item['created']} created, {item['updated']} "
                      f"updated, {item['failed']} failed" + (" (dry run)" if item["dry_run"] else ""))
