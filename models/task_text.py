@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from models.reasons import NOT_AT_RISK
+
 SUBJECT_MAX = 255
 REASONS_MAX = 160
 
@@ -251,6 +253,8 @@ def why_line(reason: str, row: Mapping, *, tone_threshold: float = -0.3) -> str:
         "holdout": "Randomized hold-out, deliberately left alone to measure uplift",
     }[reason]
     evidence = _one_line(row.get("reasons"), REASONS_MAX)
+    if evidence == NOT_AT_RISK and reason != "not_at_risk":
+        evidence = ""  # the model saw no drop, but the rule that fired has its own evidence
     if not evidence and reason == "frustration":
         evidence = ", ".join(frustration_phrases(row, tone_threshold))
     if not evidence and reason == "drift":
@@ -310,7 +314,7 @@ def drift_phrases(row: Mapping) -> list[str]:
         phrases.append(f"activity down {1 - max(trend, 0.0):.0%} vs the usual")
     idle = _number(row, "days_since_last_activity")
     if idle is not None and idle >= 14:
-        phrases.append(f"no activity for {int(idle)} days")
+        phrases.append(f"no activity for {idle:.0f} days")
     return phrases
 
 

@@ -221,3 +221,14 @@ def test_the_policy_tunes_offers_with_industry_and_title_columns():
     decision = EmpathyPolicy().decide(scored, dt.date(2024, 5, 8)).iloc[0]
     assert decision.action == "offer"
     assert "walkthrough" in decision.subject and "Many teams in Retail" in decision.body
+
+
+def test_a_frustrated_low_risk_contact_gets_frustration_evidence_not_the_model_shrug():
+    from models.reasons import NOT_AT_RISK
+    from models.task_text import why_line
+
+    row = {"probability": 0.1, "reasons": NOT_AT_RISK, "open_cases": 1, "escalations_28d": 1,
+           "complaints_28d": 2, "tone_mean_28d": -0.5}
+    line = why_line("frustration", row)
+    assert NOT_AT_RISK not in line
+    assert "1 open case" in line and "2 complaints in 28 days" in line
