@@ -34,6 +34,8 @@ class AssociationsApi:
              self.create_default, "v4 associate default {0}->{2}"),
             ("PUT", rf"v4/objects/{t}/(\d+)/associations/{t}/(\d+)", self.create,
              "v4 associate {0}->{2}"),
+            ("DELETE", rf"v4/objects/{t}/(\d+)/associations/{t}/(\d+)", self.archive,
+             "v4 unassociate {0}->{2}"),
             ("POST", rf"v4/associations/{t}/{t}/batch/read", self.batch_read,
              "v4 batch read {0}->{1}"),
             ("POST", rf"v4/associations/{t}/{t}/batch/create", self.batch_create,
@@ -102,6 +104,14 @@ class AssociationsApi:
             "associationSpec": {"associationCategory": "HUBSPOT_DEFINED",
                                 "associationTypeId": type_id}}],
             "startedAt": R.now_iso(), "completedAt": R.now_iso()})
+
+    async def archive(self, request: Request, type_name: str, object_id: str, to_name: str,
+                      to_id: str) -> Response:
+        """Remove all associations between the two objects: 204."""
+        t, to_t = R.resolve_type(type_name), R.resolve_type(to_name)
+        with self.sb.store.transaction():
+            W.unassociate(self.sb.store, t, int(object_id), to_t, int(to_id))
+        return json_response(None, 204)
 
     async def batch_create(self, request: Request, from_name: str, to_name: str) -> Response:
         """201; 207 when some pairs fail; 400 when all do."""

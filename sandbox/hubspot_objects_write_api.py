@@ -36,7 +36,10 @@ class ObjectsWriteApi:
             ("POST", rf"v3/objects/{t}/batch/create", self.batch_create, "batch create {0}"),
             ("POST", rf"v3/objects/{t}/batch/update", self.batch_update, "batch update {0}"),
             ("POST", rf"v3/objects/{t}/batch/upsert", self.batch_upsert, "batch upsert {0}"),
+            ("POST", rf"v3/objects/{t}/batch/archive", self.batch_archive,
+             "batch archive {0}"),
             ("PATCH", rf"v3/objects/{t}/([^/]+)", self.update, "update {0}"),
+            ("DELETE", rf"v3/objects/{t}/([^/]+)", self.archive, "archive {0}"),
         ]
 
     async def create(self, request: Request, type_name: str) -> Response:
@@ -54,6 +57,24 @@ class ObjectsWriteApi:
         with self.sb.store.transaction():
             W.update(self.sb.store, t, oid, values)
         return json_response(self._read_back(t, [oid])[0])
+
+    async def archive(self, request: Request, type_name: str, object_id: str) -> Response:
+        """204, also for an id that is already archived or unknown (archiving is idempotent)."""
+        t = R.resolve_type(type_name)
+        oid = R.lookup_id(self.sb.store, t, object_id, None)
+        with self.sb.store.transaction():
+            W.archive(self.sb.store, t, [oid])
+        return json_response(None, 204)
+
+    async def batch_archive(self, request: Request, type_name: str) -> Response:
+        t = R.resolve_type(type_name)
+        inputs = batch_inputs(await read_body(request), BATCH_MAX)
+        ids = [R.parse_id(i.get("id", "")) for i in inputs]
+        if None in ids:
+            raise HsError(400, "ids must be numeric object ids", "VALIDATION_ERROR")
+        with self.sb.store.transaction():
+            W.archive(self.sb.store, t, ids)
+        return json_response(None, 204)
 
     async def batch_create(self, request: Request, type_name: str) -> Response:
         t = R.resolve_type(type_name)

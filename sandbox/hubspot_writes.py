@@ -142,6 +142,13 @@ def update(store: Store, t: H.ObjectType, object_id: int, values: dict) -> None:
     _record_history(store, t, object_id, values, stamp)
 
 
+def archive(store: Store, t: H.ObjectType, object_ids: list[int]) -> None:
+    """Move objects to the recycle bin (``archived``); archiving twice changes nothing."""
+    stamp = now_iso()
+    store.conn.executemany(f"UPDATE {t.table} SET archived = 1, updated_at = ? WHERE id = ? "
+                           "AND archived = 0", [(stamp, oid) for oid in object_ids])
+
+
 def _record_history(store: Store, t: H.ObjectType, object_id: int, values: dict, ts: str
                     ) -> None:
     store.conn.executemany(
@@ -168,6 +175,15 @@ def associate(store: Store, from_t: H.ObjectType, from_id: int, to_t: H.ObjectTy
         (from_t.singular, from_id, to_t.singular, to_id, expected),
         (to_t.singular, to_id, from_t.singular, from_id, back),
     ])
+
+
+def unassociate(store: Store, from_t: H.ObjectType, from_id: int, to_t: H.ObjectType,
+                to_id: int) -> None:
+    """Remove every association between two objects, in both directions."""
+    store.conn.executemany(
+        "DELETE FROM hs_assoc WHERE from_type = ? AND from_id = ? AND to_type = ? AND to_id = ?",
+        [(from_t.singular, from_id, to_t.singular, to_id),
+         (to_t.singular, to_id, from_t.singular, from_id)])
 
 
 def associate_inputs(store: Store, t: H.ObjectType, object_id: int, associations) -> None:

@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+from hubspot.crm.associations.v4 import ApiException as AssociationsApiException
 from hubspot.crm.contacts import ApiException as ContactsApiException
 from hubspot.crm.objects import ApiException as ObjectsApiException
 from hubspot.crm.objects.tasks import ApiException as TasksApiException
@@ -243,3 +244,98 @@ def test_rate_limit_headers_on_reads(sbx):
     assert r.status == 200
     assert int(r.headers["X-HubSpot-RateLimit-Max"]) >= 100
     assert "X-HubSpot-RateLimit-Daily-Remaining" in r.headers
+
+
+def new_task_id(hs, subject="gap check") -> str:
+    return hs.crm.objects.tasks.basic_api.create(simple_public_object_input_for_create={
+        "properties": {"hs_timestamp": "2026-11-02T09:00:00Z", "hs_task_subject": subject}}).id
+
+
+def test_default_properties_unset_as_null_and_unknown_omitted(hs):
+    contact = first_contact(hs)
+    assert set(contact.properties) == {"createdate", "email", "firstname", "hs_object_id",
+                                       "lastmodifieddate", "lastname"}
+    ticket = hs.crm.tickets.basic_api.get_page(limit=1).results[0]
+    assert set(ticket.properties) == {"content", "createdate", "hs_lastmodifieddate",
+                                      "hs_object_id", "hs_pipeline", "hs_pipeline_stage",
+                                      "hs_ticket_priority", "subject"}
+    note = hs.crm.objects.notes.basic_api.get_page(limit=1).results[0]
+    assert set(note.properties) == {"hs_createdate", "hs_lastmodifieddate", "hs_object_id"}
+    task_id = new_task_id(hs)
+    task = hs.crm.objects.tasks.basic_api.get_by_id(
+        task_id, properties=["hs_task_body", "no_such_property", "hs_task_subject"])
+    assert task.properties["hs_task_body"] is None  # requested, unset: null
+    assert "no_such_property" not in task.properties  # unknown: left out
+    assert task.associations is None  # only when asked for and linked
+
+
+def test_get_and_update_by_unique_property(hs):
+    contact = first_contact(hs)
+    email = contact.properties["email"]
+    by_email = hs.crm.contacts.basic_api.get_by_id(email.upper(), id_property="email")
+    assert by_email.id == contact.id
+    hs.crm.contacts.basic_api.update(email, simple_public_object_input={
+        "properties": {"jobtitle": "Head of Patience"}}, id_property="email")
+    again = hs.crm.contacts.basic_api.get_by_id(contact.id, properties=["jobtitle"])
+    assert again.properties["jobtitle"] == "Head of Patience"
+    with pytest.raises(ContactsApiException) as err:
+        hs.crm.contacts.basic_api.get_by_id("Ada", id_property="firstname")
+    assert err.value.status == 400
+
+
+def test_archive_is_204_and_hides_the_object(hs):
+    api = hs.crm.objects.tasks
+    one, two, three = (new_task_id(hs, f"archive {i}") for i in range(3))
+    _, status, _ = api.basic_api.archive_with_http_info(one)
+    assert status == 204
+    _, status, _ = api.batch_api.archive_with_http_info(
+        batch_input_simple_public_object_id={"inputs": [{"id": two}, {"id": three}]})
+    assert status == 204
+    with pytest.raises(TasksApiException) as err:
+        api.basic_api.get_by_id(one)
+    assert err.value.status == 404
+    archived = api.basic_api.get_by_id(two, archived=True)
+    assert archived.archived is True and archived.archived_at is not None
+    listed = {t.id for t in hs.crm.objects.get_all("tasks")}
+    assert not {one, two, three} & listed
+    in_bin = api.basic_api.get_page(archived=True, limit=100).results
+    assert {one, two, three} <= {t.id for t in in_bin}
+
+
+def test_batch_input_limits(hs):
+    with pytest.raises(ContactsApiException) as err:
+        hs.crm.contacts.batch_api.read(batch_read_input_simple_public_object_id={
+            "inputs": [{"id": str(i)} for i in range(101)]})
+    assert err.value.status == 400
+    v4 = hs.crm.associations.v4.batch_api
+    ids = [{"id": c.id} for c in hs.crm.contacts.get_all()][:1000]
+    page = v4.get_page("contacts", "companies",
+                       batch_input_public_fetch_associations_batch_request={"inputs": ids})
+    assert len(page.results) + len(getattr(page, "errors", None) or []) == len(ids)
+    with pytest.raises(AssociationsApiException) as err:
+        v4.get_page("contacts", "companies", batch_input_public_fetch_associations_batch_request={
+            "inputs": [{"id": str(i)} for i in range(1001)]})
+    assert err.value.status == 400
+
+
+def test_v4_paging_and_unassociate(hs):
+    v4 = hs.crm.associations.v4.basic_api
+    contact = first_contact(hs)
+    every = v4.get_page("contacts", contact.id, "emails").results
+    assert len(every) >= 3, "the first contact should have a few emails"
+    paged, after = [], None
+    while True:
+        page = v4.get_page("contacts", contact.id, "emails", limit=2, after=after)
+        paged += page.results
+        if page.paging is None:
+            break
+        after = page.paging.next.after
+    assert [r.to_object_id for r in paged] == [r.to_object_id for r in every]
+    task_id = new_task_id(hs)
+    v4.create("tasks", task_id, "contacts", contact.id,
+              [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 204}])
+    _, status, _ = v4.archive_with_http_info("tasks", task_id, "contacts", contact.id)
+    assert status == 204
+    assert v4.get_page("tasks", task_id, "contacts").results == []
+    back = {str(r.to_object_id) for r in v4.get_page("contacts", contact.id, "tasks").results}
+    assert task_id not in back

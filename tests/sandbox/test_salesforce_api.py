@@ -187,3 +187,55 @@ def test_plain_http_is_refused(sbx):
     url = sbx.salesforce["instance_url"].replace("https://", "http://")
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(url + "/services/data/v59.0/limits", timeout=5)
+
+
+def test_get_by_custom_id_decodes_quote_plus(sf):
+    k = f"{key()} with spaces"  # simple-salesforce sends it quote_plus'd: spaces as '+'
+    created = sf.Task.create({"WhoId": contact_id(sf), "Subject": "spaced", "Empathy_Key__c": k})
+    assert sf.Task.get_by_custom_id("Empathy_Key__c", k)["Id"] == created["id"]
+
+
+def test_fifteen_character_id_reads_the_record(sf):
+    cid = contact_id(sf)
+    assert sf.Contact.get(cid[:15])["Id"] == cid
+
+
+def test_create_only_and_required_fields(sf):
+    tid = sf.Task.create({"WhoId": contact_id(sf), "Subject": "call", "TaskSubtype": "Call"})["id"]
+    with pytest.raises(SalesforceMalformedRequest) as err:
+        sf.Task.update(tid, {"TaskSubtype": "Email"})  # createable, not updateable
+    assert err.value.content[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    with pytest.raises(SalesforceMalformedRequest) as err:
+        sf.Contact.create({"FirstName": "No", "Email": f"{key()}@example.com"})
+    assert err.value.content[0]["errorCode"] == "REQUIRED_FIELD_MISSING"
+    assert err.value.content[0]["fields"] == ["LastName"]
+
+
+def test_collection_update_and_delete(sf):
+    who = contact_id(sf)
+    ids = [sf.Task.create({"WhoId": who, "Subject": f"c{i}"})["id"] for i in range(2)]
+    updated = sf.restful("composite/sobjects", method="PATCH", json={"allOrNone": False,
+                         "records": [{"attributes": {"type": "Task"}, "id": ids[0],
+                                      "Subject": "renamed"},
+                                     {"attributes": {"type": "Task"}, "id": ids[1],
+                                      "Priority": "Someday"}]})
+    assert updated[0] == {"id": ids[0], "success": True, "errors": []}
+    assert updated[1]["errors"][0]["statusCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    assert sf.Task.get(ids[0])["Subject"] == "renamed"
+    deleted = sf.restful("composite/sobjects", method="DELETE",
+                         params={"ids": ",".join(ids), "allOrNone": "false"})
+    assert [d["success"] for d in deleted] == [True, True]
+    assert sf.query(f"SELECT COUNT() FROM Task WHERE Id IN ('{ids[0]}', '{ids[1]}')"
+                    )["totalSize"] == 0
+
+
+def test_proxy_variables_do_not_reach_the_sandbox(sbx, clients, monkeypatch):
+    dead = "http://127.0.0.1:9"  # nothing listens there
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, dead)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    make_sf, make_hs = clients
+    assert make_sf(sbx).limits()["DailyApiRequests"]["Max"] > 0  # trust_env is off
+    assert make_hs(sbx).crm.contacts.basic_api.get_page(limit=1).results  # urllib3 ignores them
+    assert sbx.admin("GET", "stats").status_code == 200
