@@ -24,7 +24,7 @@ def monkeypatch_module():
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert "empathy_nightly" in dagbag.dags
+    assert {"empathy_nightly", "empathy_weekly_train"} <= set(dagbag.dags)
 
 
 def test_nightly_dag_stages_in_order(dagbag):
@@ -35,3 +35,17 @@ def test_nightly_dag_stages_in_order(dagbag):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     assert dag.schedule == "@daily" and dag.timetable.expression == "0 0 * * *"
     assert dag.max_active_runs == 1
+
+
+def test_weekly_training_picks_the_latest_run(tmp_path):
+    from datetime import date
+
+    from empathy.errors import ModelError
+    from empathy_airflow.training_tasks import latest_run
+
+    with pytest.raises(ModelError, match="run empathy_nightly first"):
+        latest_run(str(tmp_path), date(2026, 11, 1))
+    for day in ("2026-10-30", "2026-10-31", "2026-11-02"):
+        (tmp_path / "runs" / day).mkdir(parents=True)
+        (tmp_path / "runs" / day / "activities.parquet").write_bytes(b"")
+    assert latest_run(str(tmp_path), date(2026, 11, 1)) == date(2026, 10, 31)

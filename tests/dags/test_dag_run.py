@@ -25,3 +25,11 @@ def test_dags_test_runs_every_stage_and_writes_tasks(fresh_sandbox, tmp_path):
     assert crms == {"salesforce", "hubspot"}
     assert fresh_sandbox["salesforce"]["session_id"] not in proc.stdout + proc.stderr
     assert fresh_sandbox["hubspot"]["access_token"] not in proc.stdout + proc.stderr
+
+    # The weekly DAG retrains on that history; the registry decides about promotion.
+    dags_test("empathy_weekly_train", run_date, env)
+    versions = tmp_path / "data" / "models" / "versions"
+    assert sorted(p.name for p in versions.iterdir()) == ["v0001", "v0002"]
+    decision = json.loads((versions / "v0002" / "promotion.json").read_text())
+    assert decision["challenger"] is not None and decision["champion"] is not None
+    assert (versions / "v0002" / "report.html").exists()

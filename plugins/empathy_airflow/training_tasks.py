@@ -1,0 +1,39 @@
+"""Airflow tasks of the weekly training DAG: retrain on the latest nightly history."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from airflow.sdk import get_current_context, task
+
+from empathy.config import PipelineConfig, RunPaths
+from empathy.errors import ModelError
+
+
+def latest_run(data_dir: str, on_or_before: date) -> date:
+    """The most recent nightly run (by date) whose merged history is on disk."""
+    runs = sorted(p.parent.name for p in Path(data_dir, "runs").glob("*/activities.parquet")
+                  if p.parent.name <= on_or_before.isoformat())
+    if not runs:
+        raise ModelError(f"no nightly run with activities.parquet in {data_dir}/runs on or "
+                         f"before {on_or_before}; run empathy_nightly first.")
+    return date.fromisoformat(runs[-1])
+
+
+@task
+def train_challenger() -> dict:
+    """Train on the latest run's history; the registry promotes it only if not worse."""
+    from empathy.stages.score import train
+
+    context = get_current_context()
+    params = dict(context["params"])
+    home = os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow"))
+    params["data_dir"] = (params.get("data_dir") or os.environ.get("EMPATHY_DATA_DIR")
+                          or os.path.join(home, "empathy"))
+    config = PipelineConfig.from_params(params)
+    when = (context.get("logical_date") or context["dag_run"].run_after).date()
+    run_date = latest_run(config.data_dir, when)
+    result = train(RunPaths.of(config, run_date), config, force=True)
+    return {"history_from_run": run_date.isoformat(), **result}
