@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
 
@@ -22,7 +22,10 @@ def validate_raw(paths: RunPaths, crms, run_time: datetime | None = None) -> dic
     """Check the extracted contacts and activity; raise ``DataQualityError`` when they fail."""
     from expectations import validate_activities, validate_contacts
 
-    run_time = run_time or datetime.now(UTC)
+    # "In the future" means after the later of the wall clock and the end of the run's day: a
+    # run for a date sees that whole day (and a simulated CRM's clock may be ahead of ours).
+    end_of_day = datetime.combine(paths.run_date + timedelta(days=1), time(), UTC)
+    run_time = run_time or max(datetime.now(UTC), end_of_day)
     reports = [validate_contacts(load(paths, "contacts", crms)),
                validate_activities(load(paths, "activities", crms), run_time=run_time)]
     result = _save(paths, "quality_raw.json", reports)

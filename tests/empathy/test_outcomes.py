@@ -1,0 +1,34 @@
+"""Outcomes end to end: decide with a hold-out, let simulated time pass, measure uplift."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import requests
+
+from empathy.access import from_sandbox_info
+from empathy.config import PipelineConfig
+from empathy.pipeline import run_pipeline
+from empathy.stages.outcomes import measure
+
+pytestmark = pytest.mark.integration
+
+
+def test_uplift_is_measured_against_the_holdout(fresh_sandbox, tmp_path):
+    config = PipelineConfig(data_dir=str(tmp_path / "data"), holdout_share=0.3)
+    decided = date.fromisoformat(fresh_sandbox["now"][:10])
+    run_pipeline(config, decided, from_sandbox_info(fresh_sandbox))
+    response = requests.post(f"{fresh_sandbox['admin_url']}/advance", json={"days": 28},
+                             timeout=300)
+    response.raise_for_status()
+    observed = decided + timedelta(days=28)
+    run_pipeline(config.with_(dry_run=True), observed, from_sandbox_info(fresh_sandbox))
+    result = measure(config, decided, observed)
+    table = {row["action"]: row for row in result["uplift"]}
+    assert table["offer"]["n_treated"] > 0 and table["offer"]["n_holdout"] > 0
+    for row in table.values():
+        for rate in ("engaged_treated", "engaged_holdout"):
+            assert row[rate] != row[rate] or 0 <= row[rate] <= 1  # NaN or a proportion
+    assert (tmp_path / "data" / "runs" / observed.isoformat()
+            / f"outcomes_{decided.isoformat()}.json").exists()
