@@ -27,10 +27,17 @@ def to_utc(values) -> pd.Series:
 
 def frame(rows: list[dict], table_schema: pa.Schema) -> pd.DataFrame:
     """Build a DataFrame with exactly the schema's columns, in order, typed."""
-    df = pd.DataFrame(rows, columns=table_schema.names)
+    return conform(pd.DataFrame(rows, columns=table_schema.names), table_schema)
+
+
+def conform(df: pd.DataFrame, table_schema: pa.Schema) -> pd.DataFrame:
+    """Exactly the schema's columns of ``df``, in order, typed (a new frame)."""
+    df = df.reindex(columns=table_schema.names).reset_index(drop=True)
     for field in table_schema:
         if pa.types.is_timestamp(field.type):
-            df[field.name] = to_utc(df[field.name])
+            column = df[field.name]
+            df[field.name] = (column.astype("datetime64[us, UTC]")
+                              if isinstance(column.dtype, pd.DatetimeTZDtype) else to_utc(column))
         elif pa.types.is_floating(field.type):
             df[field.name] = pd.to_numeric(df[field.name], errors="coerce").astype("float64")
         elif pa.types.is_boolean(field.type):
@@ -40,13 +47,20 @@ def frame(rows: list[dict], table_schema: pa.Schema) -> pd.DataFrame:
     return df
 
 
-def activity(contact: str, source: str, activity_id: str, ts, kind: str, direction: str | None,
-             *, amount=None, case_id=None, text=None) -> dict:
-    """One canonical activity row."""
+def activity(contact: str | None, source: str, activity_id: str, ts, kind: str,
+             direction: str | None, *, amount=None, case_id=None, text=None,
+             contact_id: str | None = None) -> dict:
+    """One canonical activity row.
+
+    ``contact`` is the person's key when the record names them by address (an e-mail);
+    otherwise ``contact_id`` is the CRM's contact record id, resolved to a key against the
+    contacts table (``connectors.store.resolve_activities``), so a contact whose e-mail
+    changes later takes all of their activity with them.
+    """
     assert kind in schema.ACTIVITY_KINDS, kind
     return {"contact_key": contact, "source": source, "activity_id": activity_id, "ts": ts,
             "kind": kind, "direction": direction, "amount": amount, "case_id": case_id,
-            "text": text, "tone": None}
+            "text": text, "tone": None, "contact_id": contact_id}
 
 
 def join_text(*parts) -> str | None:

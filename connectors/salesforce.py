@@ -1,7 +1,8 @@
 """Salesforce: declarative SOQL streams into the canonical tables, and the task write-back.
 
-Reads go through ``SalesforceSource`` (one base owns paging, retries and the budget; each
-stream is a few lines). Writes go through ``SalesforceTaskSink``: sObject Collections upsert on
+Reads go through ``SalesforceSource`` (one base owns paging, retries, the budget and each
+stream's incremental window; a stream is a few lines declaring its sObject, fields, filter and
+replication key). Writes go through ``SalesforceTaskSink``: sObject Collections upsert on
 the Task external-ID field, 200 records per call, so a re-run updates instead of duplicating.
 """
 
@@ -10,16 +11,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pandas as pd
 from simple_salesforce import Salesforce
 
 from empathy import schema
 
+from .bookmarks import Window, latest, soql_datetime
 from .canonical import activity, contact_key, frame, join_text
 from .http import TimeoutSession
 from .retry import ApiBudget, call
 from .settings import SalesforceSettings
+from .store import activity_frame, resolve_activities
+from .sync import Changes
 from .writeback import WriteResult
 
 log = logging.getLogger(__name__)
@@ -37,14 +42,49 @@ def make_client(instance_url: str, access_token: str, *, ca_bundle: str | bool =
 
 @dataclass(frozen=True)
 class SoqlStream:
-    """One SOQL query whose records become canonical activity rows."""
+    """One sObject whose records become canonical rows.
+
+    ``to_rows`` maps one record to rows (none is fine: the record's stored rows go away).
+    Incremental pulls add ``<replication_key> > bookmark AND <replication_key> <= end`` and
+    read through ``queryAll`` so that deleted records come back with ``IsDeleted`` set.
+    """
 
     name: str
-    soql: str
-    to_rows: Callable[[dict, dict], list[dict]]  # (record, contact ids -> keys) -> rows
+    sobject: str
+    fields: tuple[str, ...]
+    to_rows: Callable[[dict], list[dict]]
+    where: str = ""
+    replication_key: str = "SystemModstamp"
+    table: str = "activities"
+    deletions: bool = True  # whether queryAll + IsDeleted applies
+
+    def soql(self, window: Window, key_field: str) -> str:
+        incremental = not window.full
+        extra = [self.replication_key, *(["IsDeleted"] if incremental and self.deletions else [])]
+        fields = list(dict.fromkeys([*self.fields, *extra]))
+        conditions = [self.where] if self.where else []
+        if incremental:
+            conditions += [f"{self.replication_key} > {soql_datetime(window.start)}",
+                           f"{self.replication_key} <= {soql_datetime(window.end)}"]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"SELECT {', '.join(fields)} FROM {self.sobject}{where}".format(key_field=key_field)
+
+    def record_id(self, rec: dict) -> str:
+        return rec["Id"] if self.table == "contacts" else f"{self.sobject}:{rec['Id']}"
 
 
-def _email_rows(rec: dict, _ids: dict) -> list[dict]:
+def _contact_rows(rec: dict) -> list[dict]:
+    key = contact_key(rec.get("Email"))
+    if key is None:
+        return []
+    return [{"contact_key": key, "source": SOURCE, "source_id": rec["Id"],
+             "owner_id": rec.get("OwnerId"), "account_id": rec.get("AccountId"),
+             "industry": (rec.get("Account") or {}).get("Industry"), "title": rec.get("Title"),
+             "opted_out": bool(rec.get("HasOptedOutOfEmail")),
+             "created_at": rec.get("CreatedDate"), "updated_at": rec.get("SystemModstamp")}]
+
+
+def _email_rows(rec: dict) -> list[dict]:
     incoming = bool(rec.get("Incoming"))
     key = contact_key(rec.get("FromAddress") if incoming else rec.get("ToAddress"))
     if key is None:
@@ -55,127 +95,140 @@ def _email_rows(rec: dict, _ids: dict) -> list[dict]:
                      text=join_text(rec.get("Subject"), rec.get("TextBody")) if incoming else None)]
 
 
-def _task_rows(rec: dict, ids: dict) -> list[dict]:
-    key = ids.get(rec.get("WhoId"))
-    if key is None:
+def _task_rows(rec: dict) -> list[dict]:
+    who = rec.get("WhoId")
+    if who is None:
         return []
     if rec.get("TaskSubtype") == "Call":
         inbound = rec.get("CallType") == "Inbound"
-        return [activity(key, SOURCE, f"Task:{rec['Id']}", rec.get("CreatedDate"), schema.CALL,
-                         schema.INBOUND if inbound else schema.OUTBOUND)]
-    return [activity(key, SOURCE, f"Task:{rec['Id']}", rec.get("CreatedDate"), schema.NOTE,
-                     schema.OUTBOUND, text=join_text(rec.get("Description")))]
+        return [activity(None, SOURCE, f"Task:{rec['Id']}", rec.get("CreatedDate"), schema.CALL,
+                         schema.INBOUND if inbound else schema.OUTBOUND, contact_id=who)]
+    return [activity(None, SOURCE, f"Task:{rec['Id']}", rec.get("CreatedDate"), schema.NOTE,
+                     schema.OUTBOUND, text=join_text(rec.get("Description")), contact_id=who)]
 
 
-def _event_rows(rec: dict, ids: dict) -> list[dict]:
-    key = ids.get(rec.get("WhoId"))
-    if key is None:
+def _event_rows(rec: dict) -> list[dict]:
+    if rec.get("WhoId") is None:
         return []
-    return [activity(key, SOURCE, f"Event:{rec['Id']}", rec.get("StartDateTime"),
-                     schema.MEETING, schema.OUTBOUND)]
+    return [activity(None, SOURCE, f"Event:{rec['Id']}", rec.get("StartDateTime"),
+                     schema.MEETING, schema.OUTBOUND, contact_id=rec["WhoId"])]
 
 
-def _opportunity_rows(rec: dict, ids: dict) -> list[dict]:
-    key = ids.get(rec.get("ContactId"))
-    if key is None or rec.get("CloseDate") is None:
+def _opportunity_rows(rec: dict) -> list[dict]:
+    # IsWon is checked here, not in SOQL, so an opportunity that is no longer won loses its row
+    if not rec.get("IsWon") or rec.get("ContactId") is None or rec.get("CloseDate") is None:
         return []
-    return [activity(key, SOURCE, f"Opportunity:{rec['Id']}", rec["CloseDate"] + "T12:00:00Z",
-                     schema.PURCHASE, schema.INBOUND, amount=rec.get("Amount"))]
+    return [activity(None, SOURCE, f"Opportunity:{rec['Id']}", rec["CloseDate"] + "T12:00:00Z",
+                     schema.PURCHASE, schema.INBOUND, amount=rec.get("Amount"),
+                     contact_id=rec["ContactId"])]
 
 
-def _case_rows(rec: dict, ids: dict) -> list[dict]:
-    key = ids.get(rec.get("ContactId"))
-    if key is None:
+def _case_rows(rec: dict) -> list[dict]:
+    who = rec.get("ContactId")
+    if who is None:
         return []
-    rows = [activity(key, SOURCE, f"Case:{rec['Id']}:opened", rec.get("CreatedDate"),
-                     schema.CASE_OPENED, schema.INBOUND, case_id=rec["Id"],
+    rows = [activity(None, SOURCE, f"Case:{rec['Id']}:opened", rec.get("CreatedDate"),
+                     schema.CASE_OPENED, schema.INBOUND, case_id=rec["Id"], contact_id=who,
                      text=join_text(rec.get("Subject"), rec.get("Description")))]
     if rec.get("IsClosed") and rec.get("ClosedDate"):
-        rows.append(activity(key, SOURCE, f"Case:{rec['Id']}:closed", rec["ClosedDate"],
-                             schema.CASE_CLOSED, schema.OUTBOUND, case_id=rec["Id"]))
+        rows.append(activity(None, SOURCE, f"Case:{rec['Id']}:closed", rec["ClosedDate"],
+                             schema.CASE_CLOSED, schema.OUTBOUND, case_id=rec["Id"],
+                             contact_id=who))
     return rows
 
 
-STREAMS = (
-    SoqlStream("emails", "SELECT Id, ParentId, FromAddress, ToAddress, Incoming, MessageDate, "
-               "Subject, TextBody FROM EmailMessage", _email_rows),
-    SoqlStream("calls_and_notes", "SELECT Id, WhoId, TaskSubtype, CallType, Description, "
-               "CreatedDate FROM Task WHERE Status = 'Completed' AND {key_field} = null",
-               _task_rows),
-    SoqlStream("meetings", "SELECT Id, WhoId, StartDateTime FROM Event", _event_rows),
-    SoqlStream("purchases", "SELECT Id, ContactId, CloseDate, Amount FROM Opportunity "
-               "WHERE IsWon = true", _opportunity_rows),
-    SoqlStream("cases", "SELECT Id, ContactId, Subject, Description, CreatedDate, IsClosed, "
-               "ClosedDate, IsEscalated, SystemModstamp FROM Case", _case_rows),
-)
+def _escalation_rows(rec: dict) -> list[dict]:
+    # no contact of its own: the row takes the person of its case (store.resolve_activities)
+    if rec.get("NewValue") != "Escalated":
+        return []
+    return [activity(None, SOURCE, f"CaseHistory:{rec['Id']}", rec.get("CreatedDate"),
+                     schema.CASE_ESCALATED, schema.INBOUND, case_id=rec["CaseId"])]
 
-CONTACT_SOQL = ("SELECT Id, Email, Title, AccountId, Account.Industry, OwnerId, "
-                "HasOptedOutOfEmail, CreatedDate, SystemModstamp FROM Contact")
-ESCALATION_SOQL = ("SELECT Id, CaseId, NewValue, CreatedDate FROM CaseHistory "
-                   "WHERE Field = 'Status'")
+
+CONTACTS = SoqlStream("contacts", "Contact", (
+    "Id", "Email", "Title", "AccountId", "Account.Industry", "OwnerId", "HasOptedOutOfEmail",
+    "CreatedDate", "SystemModstamp"), _contact_rows, table="contacts")
+STREAMS = (
+    SoqlStream("emails", "EmailMessage", ("Id", "ParentId", "FromAddress", "ToAddress",
+                                          "Incoming", "MessageDate", "Subject", "TextBody"),
+               _email_rows),
+    SoqlStream("calls_and_notes", "Task", ("Id", "WhoId", "TaskSubtype", "CallType",
+                                           "Description", "CreatedDate"), _task_rows,
+               where="Status = 'Completed' AND {key_field} = null"),
+    SoqlStream("meetings", "Event", ("Id", "WhoId", "StartDateTime"), _event_rows),
+    SoqlStream("purchases", "Opportunity", ("Id", "ContactId", "CloseDate", "Amount", "IsWon"),
+               _opportunity_rows),
+    SoqlStream("cases", "Case", ("Id", "ContactId", "Subject", "Description", "CreatedDate",
+                                 "IsClosed", "ClosedDate", "IsEscalated"), _case_rows),
+    # history rows never change, so CreatedDate is their replication key
+    SoqlStream("case_history", "CaseHistory", ("Id", "CaseId", "NewValue", "CreatedDate"),
+               _escalation_rows, where="Field = 'Status'", replication_key="CreatedDate",
+               deletions=False),
+)
 OPEN_ACTIONS_SOQL = ("SELECT Id, WhoId, {key_field}, ActivityDate FROM Task "
                      "WHERE IsClosed = false AND {key_field} != null")
+EVERYTHING = Window(None, datetime.max.replace(tzinfo=UTC))
 
 
 class SalesforceSource:
-    """Reads contacts and activity from one Salesforce org."""
+    """Reads contacts and activity from one Salesforce org.
+
+    The streams above are declarations; this class owns paging (``nextRecordsUrl``), the
+    retry policy and budget (``call``) and the incremental window of each stream.
+    """
 
     def __init__(self, sf: Salesforce, settings: SalesforceSettings, budget: ApiBudget):
         self.sf, self.settings, self.budget = sf, settings, budget
 
-    def query(self, soql: str) -> Iterator[dict]:
+    def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[dict]:
         """All records of a SOQL query, page by page (``nextRecordsUrl``)."""
         soql = soql.format(key_field=self.settings.key_field)
         headers = {"Sforce-Query-Options": f"batchSize={self.settings.page_size}"}
-        page = call(SOURCE, self.sf.query, soql, budget=self.budget, headers=headers)
+        page = call(SOURCE, self.sf.query, soql, include_deleted=include_deleted,
+                    budget=self.budget, headers=headers)
         while True:
             yield from page.get("records", [])
             if page.get("done", True):
                 return
             page = call(SOURCE, self.sf.query_more, page["nextRecordsUrl"],
-                        identifier_is_url=True, budget=self.budget, headers=headers)
+                        identifier_is_url=True, include_deleted=include_deleted,
+                        budget=self.budget, headers=headers)
+
+    def streams(self) -> tuple[SoqlStream, ...]:
+        return (CONTACTS, *STREAMS)
+
+    def pull(self, stream: SoqlStream, window: Window) -> Changes:
+        """The records of ``stream`` in ``window``, as rows of its table."""
+        changes = Changes()
+        deleted_too = stream.deletions and not window.full
+        stamps = []
+        for rec in self.query(stream.soql(window, self.settings.key_field),
+                              include_deleted=deleted_too):
+            record_id = stream.record_id(rec)
+            changes.records.add(record_id)
+            stamps.append(rec.get(stream.replication_key))
+            if rec.get("IsDeleted"):
+                continue
+            for row in stream.to_rows(rec):
+                changes.rows.append({**row, "record_id": record_id})
+        changes.max_seen = latest(stamps)
+        log.info("salesforce %s: %d rows", stream.name, len(changes.rows))
+        return changes
 
     def contacts(self) -> pd.DataFrame:
-        rows = []
-        for rec in self.query(CONTACT_SOQL):
-            key = contact_key(rec.get("Email"))
-            if key is None:
-                continue
-            rows.append({"contact_key": key, "source": SOURCE, "source_id": rec["Id"],
-                         "owner_id": rec.get("OwnerId"), "account_id": rec.get("AccountId"),
-                         "industry": (rec.get("Account") or {}).get("Industry"),
-                         "title": rec.get("Title"),
-                         "opted_out": bool(rec.get("HasOptedOutOfEmail")),
-                         "created_at": rec.get("CreatedDate"),
-                         "updated_at": rec.get("SystemModstamp")})
-        return frame(rows, schema.CONTACTS)
+        """Every contact, in full."""
+        return frame(self.pull(CONTACTS, EVERYTHING).rows, schema.CONTACTS)
 
     def activities(self, contacts: pd.DataFrame) -> pd.DataFrame:
-        ids = dict(zip(contacts["source_id"], contacts["contact_key"], strict=True))
-        rows: list[dict] = []
-        case_keys: dict[str, str] = {}
-        for stream in STREAMS:
-            before = len(rows)
-            for rec in self.query(stream.soql):
-                rows.extend(stream.to_rows(rec, ids))
-                if stream.name == "cases" and ids.get(rec.get("ContactId")):
-                    case_keys[rec["Id"]] = ids[rec["ContactId"]]
-            log.info("salesforce %s: %d activity rows", stream.name, len(rows) - before)
-        rows.extend(self._escalations(case_keys))
-        return frame(rows, schema.ACTIVITIES)
-
-    def _escalations(self, case_keys: dict[str, str]) -> list[dict]:
-        rows = []
-        for rec in self.query(ESCALATION_SOQL):
-            key = case_keys.get(rec.get("CaseId"))
-            if key and rec.get("NewValue") == "Escalated":
-                rows.append(activity(key, SOURCE, f"CaseHistory:{rec['Id']}",
-                                     rec.get("CreatedDate"), schema.CASE_ESCALATED,
-                                     schema.INBOUND, case_id=rec["CaseId"]))
-        return rows
+        """Every activity of ``contacts``, in full."""
+        rows = [row for stream in STREAMS for row in self.pull(stream, EVERYTHING).rows]
+        return resolve_activities(activity_frame(rows, "all"), contacts)
 
     def open_actions(self, contacts: pd.DataFrame) -> pd.DataFrame:
-        """Empathy tasks still open in the org: the guard against piling up actions."""
+        """Empathy tasks still open in the org: the guard against piling up actions.
+
+        Always read in full (they are few, and one closed since the last run must vanish).
+        """
         ids = dict(zip(contacts["source_id"], contacts["contact_key"], strict=True))
         rows = [{"contact_key": ids.get(rec.get("WhoId")), "source": SOURCE,
                  "action_key": rec.get(self.settings.key_field), "task_id": rec["Id"]}

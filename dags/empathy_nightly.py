@@ -39,6 +39,8 @@ CRMS = ["salesforce", "hubspot"]
         "label": Param("inactive", enum=["inactive", "drop"]),
         "holdout_share": Param(0.0, type="number", minimum=0, maximum=0.5),
         "keep_text": Param(False, type="boolean", description="Keep message text after scoring"),
+        "full_refresh": Param(False, type="boolean",
+                              description="Ignore the extract bookmarks; pull every CRM in full"),
         "data_dir": Param("", type="string", description="Run files; default $EMPATHY_DATA_DIR"),
     },
 )

@@ -46,7 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     info = json.loads(Path(args.sandbox_info).read_text())
     config = PipelineConfig(data_dir=args.data_dir, dry_run=args.dry_run,
-                            risk_threshold=args.risk_threshold, keep_text=args.keep_text)
+                            risk_threshold=args.risk_threshold, keep_text=args.keep_text,
+                            full_refresh=args.full_refresh)
     run_date = args.date or _sandbox_date(info)
     crms = from_sandbox_info(info, tuple(args.crm), config.task_ledger_url)
     report = run_pipeline(config, run_date, crms)
@@ -119,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="decide, but write nothing")
     run.add_argument("--keep-text", action="store_true", help="keep message text after scoring")
     run.add_argument("--risk-threshold", type=float, default=0.5)
+    run.add_argument("--full-refresh", action="store_true",
+                     help="ignore the extract bookmarks: pull every CRM in full")
     run.set_defaults(func=cmd_run)
 
     train = sub.add_parser("train", help="train a model on a run's extracted history and "

@@ -31,6 +31,7 @@ class PipelineConfig:
     holdout_share: float = 0.0
     seed: int = 0
     ledger_url: str = ""  # task ledger for CRMs without an upsert key; default: SQLite in data_dir
+    full_refresh: bool = False  # ignore the extract bookmarks and pull every CRM in full
 
     def __post_init__(self):
         unknown = set(self.sources) - {"salesforce", "hubspot"}

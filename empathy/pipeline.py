@@ -25,7 +25,9 @@ def run_pipeline(config: PipelineConfig, run_date: date, crms: dict[str, CrmIO])
     """extract → validate → features → score → decide → validate → write back → report."""
     paths = RunPaths.of(config, run_date)
     names = list(crms)
-    results: dict = {"extract": [extract.extract(io.source, name, paths)
+    results: dict = {"extract": [extract.extract(io.source, name, paths,
+                                                 full_refresh=config.full_refresh,
+                                                 keep_text=config.keep_text)
                                  for name, io in crms.items()]}
     quality.validate_raw(paths, names)
     results["features"] = features.build(paths, names, config)

@@ -36,11 +36,12 @@ def _paths() -> tuple[PipelineConfig, RunPaths]:
 
 @task
 def extract_crm(crm: str) -> dict:
-    """Pull one CRM into the run directory."""
+    """Pull what changed in one CRM into its store, and its snapshot into the run directory."""
     from .crm import crm_io
 
-    _, paths = _paths()
-    return extract.extract(crm_io(crm).source, crm, paths)
+    config, paths = _paths()
+    return extract.extract(crm_io(crm).source, crm, paths, full_refresh=config.full_refresh,
+                           keep_text=config.keep_text)
 
 
 @task

@@ -30,3 +30,8 @@ def test_run_paths(tmp_path):
     paths = RunPaths.of(PipelineConfig(data_dir=str(tmp_path)), date(2026, 11, 1))
     assert paths.file("x.parquet") == tmp_path / "runs" / "2026-11-01" / "x.parquet"
     assert paths.run_dir.is_dir()
+
+
+def test_full_refresh_comes_from_the_dag_params():
+    assert PipelineConfig.from_params({"full_refresh": True}).full_refresh
+    assert not PipelineConfig().full_refresh
