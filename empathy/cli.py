@@ -5,6 +5,7 @@
     empathy run ...              the whole pipeline in one process, without Airflow
     empathy train ...            train (and maybe promote) a model on a run's history
     empathy evaluate ...         backtest the model on any activity export
+    empathy outcomes ...         uplift of each action against the randomized hold-out
     empathy airflow-env ...      print AIRFLOW_CONN_* exports pointing at a running sandbox
 """
 
@@ -47,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     info = json.loads(Path(args.sandbox_info).read_text())
     config = PipelineConfig(data_dir=args.data_dir, dry_run=args.dry_run,
                             risk_threshold=args.risk_threshold, keep_text=args.keep_text,
-                            full_refresh=args.full_refresh)
+                            full_refresh=args.full_refresh, holdout_share=args.holdout_share)
     run_date = args.date or _sandbox_date(info)
     crms = from_sandbox_info(info, tuple(args.crm), config.task_ledger_url)
     report = run_pipeline(config, run_date, crms)
@@ -73,6 +74,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = evaluate(activities, contacts, cutoff=args.cutoff, horizon_days=args.horizon_days,
                       label=args.label)
     print(json.dumps(result, indent=2, default=str) if args.json else format_evaluation(result))
+    return 0
+
+
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    from .stages.outcomes import measure
+
+    config = PipelineConfig(data_dir=args.data_dir, risk_threshold=args.risk_threshold)
+    result = measure(config, args.decided, args.observed)
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return 0
+    print(f"Decisions of {result['decided_on']}, seen on {result['observed_on']}: share of "
+          "contacts who engaged again, treated vs randomized hold-out")
+    for row in result["uplift"]:
+        print(f"  {row['action']:<13} treated {row['engaged_treated']:.1%} (n={row['n_treated']})"
+              f"  hold-out {row['engaged_holdout']:.1%} (n={row['n_holdout']})  uplift "
+              f"{row['uplift']:+.1%} [95% CI {row['ci_low']:+.1%}, {row['ci_high']:+.1%}]")
     return 0
 
 
@@ -120,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="decide, but write nothing")
     run.add_argument("--keep-text", action="store_true", help="keep message text after scoring")
     run.add_argument("--risk-threshold", type=float, default=0.5)
+    run.add_argument("--holdout-share", type=float, default=0.0,
+                     help="randomized share of would-be outreach left alone to measure uplift")
     run.add_argument("--full-refresh", action="store_true",
                      help="ignore the extract bookmarks: pull every CRM in full")
     run.set_defaults(func=cmd_run)
@@ -141,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--label", choices=["inactive", "drop"], default="inactive")
     evaluate.add_argument("--json", action="store_true", help="print JSON")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    outcomes = sub.add_parser("outcomes", help="uplift of each action against the randomized "
+                                               "hold-out, from two runs' files")
+    outcomes.add_argument("--decided", type=_date, required=True,
+                          help="the run that decided (run it with a holdout share > 0)")
+    outcomes.add_argument("--observed", type=_date, required=True,
+                          help="a later run whose pull shows what happened")
+    outcomes.add_argument("--data-dir", default=PipelineConfig().data_dir)
+    outcomes.add_argument("--risk-threshold", type=float, default=0.5,
+                          help="the deciding run's threshold")
+    outcomes.add_argument("--json", action="store_true")
+    outcomes.set_defaults(func=cmd_outcomes)
 
     env = sub.add_parser("airflow-env", help="print AIRFLOW_CONN_* exports for a sandbox")
     env.add_argument("--sandbox-info", required=True)

@@ -7,7 +7,7 @@ def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("demo", "sandbox", "run", "train", "evaluate", "airflow-env"):
+    for command in ("demo", "sandbox", "run", "train", "evaluate", "outcomes", "airflow-env"):
         assert command in out
 
 

@@ -15,7 +15,7 @@ from empathy.stages.outcomes import measure
 pytestmark = pytest.mark.integration
 
 
-def test_uplift_is_measured_against_the_holdout(fresh_sandbox, tmp_path):
+def test_uplift_is_measured_against_the_holdout(fresh_sandbox, tmp_path, capsys):
     config = PipelineConfig(data_dir=str(tmp_path / "data"), holdout_share=0.3)
     decided = date.fromisoformat(fresh_sandbox["now"][:10])
     run_pipeline(config, decided, from_sandbox_info(fresh_sandbox))
@@ -32,3 +32,9 @@ def test_uplift_is_measured_against_the_holdout(fresh_sandbox, tmp_path):
             assert row[rate] != row[rate] or 0 <= row[rate] <= 1  # NaN or a proportion
     assert (tmp_path / "data" / "runs" / observed.isoformat()
             / f"outcomes_{decided.isoformat()}.json").exists()
+
+    from empathy.cli import main
+
+    assert main(["outcomes", "--decided", decided.isoformat(), "--observed",
+                 observed.isoformat(), "--data-dir", str(tmp_path / "data")]) == 0
+    assert "uplift" in capsys.readouterr().out
