@@ -3,14 +3,16 @@
 The demo runs twice against the same state and the second run must see the tasks the first
 wrote, so an existing database seeded with the same (seed, contacts, days) is reused as is.
 A new one is built in a temporary file and renamed into place, so a crash mid-seed never
-leaves a half-seeded database behind.
+leaves a half-seeded database behind. The simulator's world is saved next to it (without
+pickle, see ``sandbox.world_store``) under an id the database records, and a database is only
+reused together with the world it was seeded from; a state directory of an older version (with
+``world.pkl``) is stale and reseeded.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import pickle
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,9 +21,10 @@ from pathlib import Path
 from sandbox.seeding import seed
 from sandbox.store import DB_NAME, SCHEMA_VERSION, Store
 from sandbox.world import World
+from sandbox.world_store import load_world, save_world, saved_world_id
 
+__all__ = ["SeedParams", "build_state", "load_world", "open_state", "save_world", "seed_state"]
 log = logging.getLogger("sandbox")
-WORLD_FILE = "world.pkl"
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,11 @@ def open_state(state_dir: Path, params: SeedParams, reset: bool = False,
         store = Store(path)
         try:
             if store.get_meta("params") == params.as_meta() and store.get_meta("complete"):
-                log.info("reusing the sandbox state in %s", path)
-                return store, False
+                if store.get_meta("world_id") == saved_world_id(state_dir):
+                    log.info("reusing the sandbox state in %s", path)
+                    return store, False
+                log.warning("the simulator's world in %s is missing or does not match the "
+                            "database; reseeding", state_dir)
         except Exception:  # noqa: BLE001 - an unreadable database is simply rebuilt
             log.warning("the sandbox state in %s is unreadable; reseeding", path)
         store.close()
@@ -80,6 +86,7 @@ def build_state(state_dir: Path, params: SeedParams, world: World, tokens: dict 
     clients wrote into the current database (tasks, custom properties, associations) is copied
     over, so moving simulated time forward keeps them."""
     started = time.perf_counter()
+    world_id = secrets.token_hex(8)
     tmp = state_dir / (DB_NAME + ".seeding")
     for leftover in _db_files(tmp):
         leftover.unlink()
@@ -90,6 +97,8 @@ def build_state(state_dir: Path, params: SeedParams, world: World, tokens: dict 
     final = state_dir / DB_NAME
     if carry_api_records and final.exists():
         _carry_api_records(store, final)
+    seeded = time.perf_counter()
+    save_world(state_dir, world, world_id)  # a crash before the swap below: ids differ, reseed
     with store.transaction():
         store.set_meta("params", params.as_meta())
         store.set_meta("world_now", world.now.isoformat())
@@ -99,11 +108,12 @@ def build_state(state_dir: Path, params: SeedParams, world: World, tokens: dict 
         store.set_meta("hubspot_token", (tokens or {}).get("hubspot_token") or
                        f"pat-na1-{secrets.token_hex(16)}")
         store.set_meta("seconds", {"generate": round(generate_seconds, 3),
-                                   "seed": round(time.perf_counter() - started, 3)})
+                                   "seed": round(seeded - started, 3),
+                                   "save_world": round(time.perf_counter() - seeded, 3)})
+        store.set_meta("world_id", world_id)
         store.set_meta("complete", True)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
-    save_world(state_dir, world)
     for old in _db_files(final):
         old.unlink()
     tmp.replace(final)
@@ -141,19 +151,6 @@ def _carry_api_records(store: Store, old_path: Path) -> None:
                          "LIKE 'seq:api:%' OR key = 'applied_actions'")
     finally:
         conn.execute("DETACH DATABASE old")
-
-
-def load_world(state_dir: Path) -> World:
-    """The world the current state was seeded from (advanced by ``/_admin/advance``)."""
-    with open(state_dir / WORLD_FILE, "rb") as fh:
-        return pickle.load(fh)  # noqa: S301 - our own file in our own state directory
-
-
-def save_world(state_dir: Path, world: World) -> None:
-    tmp = state_dir / (WORLD_FILE + ".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(world, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(state_dir / WORLD_FILE)
 
 
 def _db_files(path: Path) -> list[Path]:

@@ -17,7 +17,7 @@ from sandbox import hubspot_schema as H
 from sandbox import salesforce_schema as S
 
 DB_NAME = "sandbox.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the world is saved as world/ (Parquet, npz, JSON), not world.pkl
 
 
 class Store:

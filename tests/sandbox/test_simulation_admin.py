@@ -43,3 +43,9 @@ def test_truth_then_advance_applies_written_tasks(tmp_path, clients):
         assert info.admin("POST", "advance", json={"days": 0}).status_code == 400
         refreshed = info.info_file.read_text()
         assert again["now"] in refreshed  # the info file follows simulated time
+    state_dir = tmp_path / "s"
+    assert (state_dir / "world" / "manifest.json").exists()
+    assert not list(state_dir.rglob("*.pkl"))  # the world is saved without pickle
+    with running_sandbox(state_dir, contacts=120, days=60) as info:  # reused, world and all
+        assert info["now"] == again["now"]
+        assert info.admin("GET", "truth").json()["now"] == again["now"]
