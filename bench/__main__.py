@@ -2,6 +2,9 @@
 
 .venv/bin/python -m bench            # 1,000,000 contacts / 30M activities; 200,000 to train
 .venv/bin/python -m bench --quick    # 20,000 / 600k; 10,000 to train (a minute)
+
+Model quality (model vs baselines vs the simulator's oracle) runs on a 20,000-contact simulated
+world (2,000 with --quick).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import bench_features, bench_training
+from bench import bench_features, bench_model_quality, bench_training
 
 README = Path(__file__).with_name("README.md")
 SIMULATOR = Path(__file__).with_name("bench_simulator.py")
@@ -94,6 +97,10 @@ def main(argv=None) -> None:
     print(features_table(features), flush=True)
     training = bench_training.run(training_n)
     print(training_table(training), flush=True)
+    quality = bench_model_quality.quality_table(
+        bench_model_quality.run(2_000 if args.quick else 20_000)
+    )
+    print(quality, flush=True)
     simulator = simulator_output(args.quick)
     print(simulator)
     stamp = f"{dt.date.today().isoformat()} on {machine()}" + (" (--quick)" if args.quick else "")
@@ -102,6 +109,7 @@ def main(argv=None) -> None:
             "RUN": stamp,
             "FEATURES": features_table(features),
             "TRAINING": training_table(training),
+            "QUALITY": quality,
             "SIMULATOR": simulator,
         }
     )

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models.bgnbd import BetaGeometricNBD
+from models.customer_base import bgnbd_inputs, fit_bgnbd
 
 BASELINES = ("recency", "trend", "rfm", "bgnbd")
 _RFM_COLUMNS = ("days_since_last_activity", "engaged_days", "spend_365d", "tenure_days")
@@ -32,14 +32,6 @@ _RFM_COLUMNS = ("days_since_last_activity", "engaged_days", "spend_365d", "tenur
 def _rfm_matrix(features: pd.DataFrame) -> np.ndarray:
     matrix = features[list(_RFM_COLUMNS)].to_numpy(dtype=float, na_value=np.nan)
     return np.log1p(np.nan_to_num(matrix, nan=0.0).clip(min=0))
-
-
-def bgnbd_inputs(features: pd.DataFrame):
-    """BG/NBD summary ``(x, t_x, T)`` in days from a feature table."""
-    first = features["days_since_first_engaged"].fillna(features["tenure_days"])
-    last = features["days_since_last_engaged"].fillna(first)
-    repeat = (features["engaged_days"] - 1).clip(lower=0)
-    return repeat.to_numpy(float), (first - last).to_numpy(float), first.to_numpy(float)
 
 
 def raw_scores(features: pd.DataFrame, *, rfm=None, bgnbd=None, horizon_days=28.0) -> dict:
@@ -71,7 +63,7 @@ class FittedBaselines:
         rfm = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
         rfm.fit(_rfm_matrix(features), labels)
         fitted = cls(horizon_days, label, rfm)
-        bgnbd = _fit_bgnbd(features, seed)
+        bgnbd = fit_bgnbd(features, seed=seed)
         scores = raw_scores(features, rfm=rfm, bgnbd=bgnbd, horizon_days=horizon_days)
         for name, score in scores.items():
             iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
@@ -86,7 +78,7 @@ class FittedBaselines:
         ``horizon_days`` is the forecast, so it needs no calibration map.
         """
         horizon = horizon_days or self.horizon_days
-        bgnbd = _fit_bgnbd(features, 0)
+        bgnbd = fit_bgnbd(features, seed=0)
         scores = raw_scores(features, rfm=self.rfm, bgnbd=bgnbd, horizon_days=horizon)
         out = {
             name: (score, self.calibrators[name].predict(score))
@@ -96,13 +88,3 @@ class FittedBaselines:
         if "bgnbd" in scores and self.label == "inactive":
             out["bgnbd"] = (scores["bgnbd"], scores["bgnbd"])
         return out
-
-
-def _fit_bgnbd(features: pd.DataFrame, seed: int) -> BetaGeometricNBD | None:
-    engaged = features["engaged_days"] > 0
-    if engaged.sum() < 20:
-        return None
-    try:
-        return BetaGeometricNBD().fit(*bgnbd_inputs(features[engaged]), seed=seed)
-    except (FloatingPointError, ValueError):
-        return None

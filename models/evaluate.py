@@ -19,7 +19,7 @@ from models.labels import make_labels
 from models.loaders import load_activities, load_contacts
 from models.training import measure, train
 
-__all__ = ["evaluate", "format_evaluation", "load_activities", "load_contacts"]
+__all__ = ["evaluate", "evaluation_rows", "format_evaluation", "load_activities", "load_contacts"]
 
 _METRICS = (("auc", "ROC-AUC"), ("pr_auc", "PR-AUC"), ("brier", "Brier"), ("ece", "ECE"))
 
@@ -63,15 +63,55 @@ def evaluate(
         ``horizon_days``, ``label``, ``label_window_days`` (of training), ``n_train`` and
         ``notes``.
     """
+    rows, result, con = _train_and_score(
+        activities, contacts, cutoff, horizon_days, label, seed, drop_share
+    )
+    metrics, baselines = measure(result.fitted_baselines, rows, horizon_days=horizon_days)
+    cutoff = to_utc_timestamp(cutoff)
+    notes = list(result.notes) + _coverage_note(con, cutoff, horizon_days)
+    return _report(metrics, baselines, result, cutoff, horizon_days, label, notes)
+
+
+def evaluation_rows(
+    activities,
+    contacts=None,
+    *,
+    cutoff,
+    horizon_days: int = 28,
+    label: str = "inactive",
+    seed: int = 0,
+    drop_share: float = 0.5,
+):
+    """The rows :func:`evaluate` measures, with every forecast's ranking score.
+
+    Parameters are those of :func:`evaluate`.
+
+    Returns
+    -------
+    rows : pandas.DataFrame
+        Features as of ``cutoff`` of every contact active before it, with ``label`` and the
+        model's ``probability``.
+    scores : dict of str to numpy.ndarray
+        ``model`` and each baseline's raw risk score, aligned with ``rows`` (for comparisons
+        with other forecasts on the same rows, such as the simulator's oracle).
+    """
+    rows, result, _ = _train_and_score(
+        activities, contacts, cutoff, horizon_days, label, seed, drop_share
+    )
+    predicted = result.fitted_baselines.predict(rows, horizon_days=horizon_days)
+    scores = {"model": rows["probability"].to_numpy()}
+    scores.update({name: raw for name, (raw, _) in predicted.items()})
+    return rows, scores
+
+
+def _train_and_score(activities, contacts, cutoff, horizon_days, label, seed, drop_share):
     con = prepare(activities, contacts)
     cutoff = to_utc_timestamp(cutoff)
     result = train(
         None, None, cutoff, horizon_days, label, seed, drop_share=drop_share, refit=True, con=con
     )
     rows = _scored_rows(con, result.model, cutoff, horizon_days, label, drop_share)
-    metrics, baselines = measure(result.fitted_baselines, rows, horizon_days=horizon_days)
-    notes = list(result.notes) + _coverage_note(con, cutoff, horizon_days)
-    return _report(metrics, baselines, result, cutoff, horizon_days, label, notes)
+    return rows, result, con
 
 
 def _scored_rows(con, model, cutoff, horizon_days, label, drop_share) -> pd.DataFrame:

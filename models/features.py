@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from empathy.errors import ModelError
 from empathy.schema import POLICY_FEATURES
+from models.customer_base import customer_base_features
 from models.feature_sql import COUNT_COLUMNS, FLAG_COLUMNS, feature_query
 from models.tone import COMPLAINT_TONE, score_texts
 
@@ -169,12 +170,13 @@ def build_features(activities, contacts, cutoff, *, con=None) -> pd.DataFrame:
     pandas.DataFrame
         One row per ``contact_key`` with activity before the cutoff or a contact record
         created before it, sorted by key. Holds every :data:`empathy.schema.POLICY_FEATURES`
-        column plus the columns listed in :func:`feature_names`.
+        column plus the columns listed in :func:`feature_names`, among them the customer-base
+        quantities of :mod:`models.customer_base` (fitted on this cutoff's history only).
     """
     con = con or prepare(activities, contacts)
     stamp = to_utc_timestamp(cutoff)
-    frame = con.execute(feature_query(), {"cutoff": stamp.timestamp()}).df()
-    return _tidy(frame)
+    frame = _tidy(con.execute(feature_query(), {"cutoff": stamp.timestamp()}).df())
+    return pd.concat([frame, customer_base_features(frame)], axis=1)
 
 
 def prepare(activities, contacts, *, threads: int | None = None):

@@ -22,8 +22,43 @@ ISOTONIC_MIN_ROWS = 2000
 #: probabilities are kept this far from 0 and 1
 PROBABILITY_FLOOR = 0.001
 
+#: features whose rise can only raise the risk of any engagement drop (silence, the
+#: customer-base models' "quiet" probability). The booster otherwise fits noise into
+#: non-monotone steps where the signal is weak (purchase-only logs).
+RISK_RISES_WITH = (
+    "days_since_last_activity",
+    "days_since_last_engaged",
+    "days_since_last_inbound",
+    "days_since_last_purchase",
+    "overdue_ratio",
+    "p_quiet_28d",
+)
+#: features whose rise can only lower it
+RISK_FALLS_WITH = ("p_alive", "quiet_gap_probability")
+#: for the ``inactive`` label only: recent engagement makes a silent next horizon less
+#: likely (under ``drop`` a busy baseline raises the bar, so no constraint there)
+INACTIVE_RISK_FALLS_WITH = (
+    "expected_engaged_28d",
+    "engaged_7d",
+    "engaged_28d",
+    "engaged_90d",
+    "engaged_days_per_30d",
+    "inbound_7d",
+    "inbound_28d",
+    "inbound_90d",
+    "purchase_7d",
+    "purchase_28d",
+    "purchase_90d",
+)
 
-def make_pipeline(seed: int = 0, *, calibration: str = "isotonic") -> Pipeline:
+
+def monotonic_constraints(feature_names, label: str = "inactive") -> list[int]:
+    """The booster's ``monotonic_cst`` for ``feature_names``: +1, -1 or 0 per column."""
+    falls = RISK_FALLS_WITH + (INACTIVE_RISK_FALLS_WITH if label == "inactive" else ())
+    return [1 if n in RISK_RISES_WITH else -1 if n in falls else 0 for n in feature_names]
+
+
+def make_pipeline(seed: int = 0, *, calibration: str = "isotonic", monotonic_cst=None) -> Pipeline:
     """Build the (unfitted) engagement-drop pipeline.
 
     Parameters
@@ -32,6 +67,9 @@ def make_pipeline(seed: int = 0, *, calibration: str = "isotonic") -> Pipeline:
         Random state of the booster and the calibration folds' booster.
     calibration : {"isotonic", "sigmoid"}, default "isotonic"
         Calibration method of :class:`~sklearn.calibration.CalibratedClassifierCV`.
+    monotonic_cst : list of int, optional
+        Per input column: +1 (risk may only rise with it), -1 (only fall) or 0; see
+        :func:`monotonic_constraints`.
 
     Returns
     -------
@@ -43,8 +81,9 @@ def make_pipeline(seed: int = 0, *, calibration: str = "isotonic") -> Pipeline:
         learning_rate=0.1,
         max_iter=120,
         max_leaf_nodes=15,
-        min_samples_leaf=40,
-        l2_regularization=1.0,
+        min_samples_leaf=100,
+        l2_regularization=3.0,
+        monotonic_cst=monotonic_cst,
         early_stopping=True,
         validation_fraction=0.15,
         n_iter_no_change=20,
@@ -95,11 +134,19 @@ class EngagementDropModel:
 
     @classmethod
     def fit(
-        cls, features: pd.DataFrame, labels, *, feature_names=None, seed: int = 0, metadata=None
+        cls,
+        features: pd.DataFrame,
+        labels,
+        *,
+        feature_names=None,
+        seed: int = 0,
+        metadata=None,
+        label: str = "inactive",
     ):
         """Fit a new model on a feature table and its labels.
 
-        ``feature_names`` defaults to :func:`models.features.feature_names` of ``features``.
+        ``feature_names`` defaults to :func:`models.features.feature_names` of ``features``;
+        ``label`` (the label definition) chooses the :func:`monotonic_constraints`.
         """
         from models.features import feature_names as model_inputs
 
@@ -112,7 +159,9 @@ class EngagementDropModel:
                 "short or too uniform to learn an engagement drop"
             )
         method = "isotonic" if len(labels) >= ISOTONIC_MIN_ROWS else "sigmoid"
-        pipeline = make_pipeline(seed, calibration=method).fit(matrix, labels)
+        constraints = monotonic_constraints(names, label)
+        pipeline = make_pipeline(seed, calibration=method, monotonic_cst=constraints)
+        pipeline.fit(matrix, labels)
         medians = pd.DataFrame(matrix, columns=names).median().fillna(0.0)
         reference = {name: float(value) for name, value in medians.items()}
         return cls(pipeline, names, reference, dict(metadata or {}))

@@ -45,6 +45,7 @@ REASON_GROUPS = {
         "engaged_28d",
         "gap_change",
         "mean_gap_90d",
+        "engaged_vs_lifetime",
         "email_7d",
         "email_28d",
         "call_7d",
@@ -59,6 +60,10 @@ REASON_GROUPS = {
         "days_since_last_inbound",
         "inbound_7d",
         "inbound_28d",
+        "p_alive",
+        "p_quiet_28d",
+        "quiet_gap_probability",
+        "expected_engaged_28d",
     ),
     "fatigue": (
         "touches_out_7d",

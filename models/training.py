@@ -203,7 +203,12 @@ def train(
     training = _sample(training, max_train_rows, seed, notes)
     metadata = _metadata(plan, label, horizon_days, seed, len(training))
     model = EngagementDropModel.fit(
-        training, training["label"], feature_names=_inputs(training), seed=seed, metadata=metadata
+        training,
+        training["label"],
+        feature_names=_inputs(training),
+        seed=seed,
+        metadata=metadata,
+        label=label,
     )
     holdout = labelled_examples(con, [plan.holdout_cutoff], **examples)
     holdout["probability"] = model.predict_proba(holdout)
@@ -236,7 +241,12 @@ def _refit(training, holdout, seed, metadata, notes):
     notes.append(f"refitted on {len(both)} rows including the held-out period")
     metadata = {**metadata, "refit": True, "n_train": len(both)}
     return EngagementDropModel.fit(
-        both, both["label"], feature_names=_inputs(both), seed=seed, metadata=metadata
+        both,
+        both["label"],
+        feature_names=_inputs(both),
+        seed=seed,
+        metadata=metadata,
+        label=metadata.get("label", "inactive"),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 START = pd.Timestamp("2024-01-01", tz="UTC")
 HAPPY = ("Thanks, that works for us.", "Great call today, see you next week.", "Looks good.")
@@ -126,6 +127,14 @@ def make_crm(n_contacts: int = 1500, days: int = 240, seed: int = 0):
         }
     )
     return activities.sort_values("ts", ignore_index=True), contacts, pd.Series(churn_day, keys)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_openmp_thread():
+    """The booster's OpenMP threads spin-wait; on a busy 2-core machine that makes these
+    small fits 5x slower than one thread."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
 
 
 @pytest.fixture(scope="session")
