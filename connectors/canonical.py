@@ -60,7 +60,8 @@ def activity(contact: str | None, source: str, activity_id: str, ts, kind: str,
     assert kind in schema.ACTIVITY_KINDS, kind
     return {"contact_key": contact, "source": source, "activity_id": activity_id, "ts": ts,
             "kind": kind, "direction": direction, "amount": amount, "case_id": case_id,
-            "text": text, "tone": None, "contact_id": contact_id}
+            "text": text, "tone": None, "complaint": None, "asked_fewer_contacts": None,
+            "contact_id": contact_id}
 
 
 def join_text(*parts) -> str | None:

@@ -144,5 +144,6 @@ def with_fresh_text(activities: pd.DataFrame, fresh_text: pd.Series) -> pd.DataF
     out["text"] = out["text"].astype("object")
     out.loc[fresh, "text"] = out.loc[fresh, "activity_id"].map(fresh_text)
     out.loc[fresh, "tone"] = np.nan
+    out.loc[fresh, ["complaint", "asked_fewer_contacts"]] = False  # scored with the tone
     out["text"] = out["text"].where(out["text"].notna(), None)
     return out

@@ -66,6 +66,10 @@ ACTIVITIES = pa.schema(
         ("case_id", pa.string()),  # links case_opened / escalated / closed rows of one case
         ("text", pa.string()),  # message text; dropped after tone scoring unless kept
         ("tone", pa.float64()),  # filled by the features stage: -1 (hostile) … +1 (warm)
+        # Flags scored with the tone, kept so that they outlive the text (False until scored;
+        # a row whose tone is null is always re-scored from its text).
+        ("complaint", pa.bool_()),
+        ("asked_fewer_contacts", pa.bool_()),
     ]
 )
 

@@ -259,8 +259,18 @@ def add_tone(activities: pd.DataFrame, *, keep_text: bool = False) -> pd.DataFra
     tone = out["tone"] if "tone" in out else pd.Series(np.nan, index=out.index)
     scores = score_texts(text.where(tone.isna()).to_numpy(dtype=object))
     out["tone"] = tone.fillna(pd.Series(scores.tone, index=out.index)).astype("float64")
-    out["complaint"] = scores.complaint | (out["tone"] <= COMPLAINT_TONE).to_numpy()
-    out["asked_fewer_contacts"] = scores.asked_fewer_contacts
+    complaint = scores.complaint | (out["tone"] <= COMPLAINT_TONE).to_numpy()
+    asked = scores.asked_fewer_contacts
+    # Rows scored earlier (their text long dropped) keep the flags they were given then.
+    kept = tone.notna().to_numpy()
+    if "complaint" in activities:
+        earlier = activities["complaint"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        complaint = np.where(kept, earlier | complaint, complaint)
+    if "asked_fewer_contacts" in activities:
+        earlier = activities["asked_fewer_contacts"].astype("boolean").fillna(False)
+        asked = np.where(kept, earlier.to_numpy(dtype=bool), asked)
+    out["complaint"] = complaint
+    out["asked_fewer_contacts"] = asked
     if not keep_text and "text" in out:
         out = out.drop(columns="text")
     return out

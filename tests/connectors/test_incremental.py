@@ -63,7 +63,8 @@ def assert_same_snapshot(incremental: dict, full: dict) -> None:
     inc, ful = incremental["activities"], full["activities"]
     assert not inc.duplicated(["source", "activity_id"]).any()
     assert list(inc.columns) == list(ful.columns)
-    other = [c for c in inc.columns if c not in ("text", "tone")]
+    scored_columns = ("text", "tone", "complaint", "asked_fewer_contacts")
+    other = [c for c in inc.columns if c not in scored_columns]
     pd.testing.assert_frame_equal(inc[other], ful[other])
     # text only where pulled this run; elsewhere the stored tone equals a fresh scoring
     assert (inc["text"].isna() | (inc["text"] == ful["text"])).all()

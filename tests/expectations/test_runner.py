@@ -35,6 +35,8 @@ def activities(n: int = 6) -> pd.DataFrame:
             "case_id": [None] * n,
             "text": ["hello"] * n,
             "tone": [np.nan] * n,
+            "complaint": [False] * n,
+            "asked_fewer_contacts": [False] * n,
         }
     )
 

@@ -145,3 +145,18 @@ def test_add_tone_fills_tone_and_drops_text_unless_kept():
     assert scored["asked_fewer_contacts"].tolist() == [True, False]
     assert scored.loc[1, "tone"] == 0.4 and not np.isnan(scored.loc[0, "tone"])
     assert "text" in add_tone(rows, keep_text=True).columns
+
+
+def test_add_tone_keeps_flags_of_rows_scored_before_their_text_was_dropped():
+    """An incremental store keeps tone and flags, not text: re-scoring must not lose them."""
+    import pandas as pd
+
+    from models.features import add_tone
+
+    first = add_tone(pd.DataFrame({"text": ["Please stop emailing me, too many emails.",
+                                            "Thanks, all good."], "tone": [None, None]}))
+    assert first["asked_fewer_contacts"].tolist() == [True, False]
+    stored = first.assign(text=None)  # what the store holds a week later
+    again = add_tone(stored)
+    assert again["asked_fewer_contacts"].tolist() == [True, False]
+    assert again["tone"].tolist() == first["tone"].tolist()
