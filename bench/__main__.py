@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import bench_features, bench_model_quality, bench_training
+from bench import bench_features, bench_model_quality, bench_policy, bench_training
 
 README = Path(__file__).with_name("README.md")
 SIMULATOR = Path(__file__).with_name("bench_simulator.py")
@@ -101,6 +101,8 @@ def main(argv=None) -> None:
         bench_model_quality.run(2_000 if args.quick else 20_000)
     )
     print(quality, flush=True)
+    policy = bench_policy.run(1_000 if args.quick else 5_000)
+    print(policy, flush=True)
     simulator = simulator_output(args.quick)
     print(simulator)
     stamp = f"{dt.date.today().isoformat()} on {machine()}" + (" (--quick)" if args.quick else "")
@@ -110,6 +112,7 @@ def main(argv=None) -> None:
             "FEATURES": features_table(features),
             "TRAINING": training_table(training),
             "QUALITY": quality,
+            "POLICY": policy,
             "SIMULATOR": simulator,
         }
     )

@@ -54,29 +54,40 @@ def decision_tables(decisions: pd.DataFrame, known: pd.DataFrame) -> str:
         "Decision by truly best action:", "", by_best.to_markdown()])
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=5000)
-    parser.add_argument("--holdout", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=3)
-    args = parser.parse_args(argv)
+def run(contacts: int = 5000, holdout: float = 0.2, seed: int = 3,
+        risk_threshold: float = 0.5) -> str:
+    """Decide, compare with the truth, advance 28 days, measure uplift; return Markdown."""
+    out = []
     with tempfile.TemporaryDirectory() as tmp, running_sandbox(
-            Path(tmp) / "sandbox", contacts=args.contacts, seed=args.seed, days=180) as info:
+            Path(tmp) / "sandbox", contacts=contacts, seed=seed, days=180) as info:
         started = time.monotonic()
-        config = PipelineConfig(data_dir=str(Path(tmp) / "data"), holdout_share=args.holdout)
+        config = PipelineConfig(data_dir=str(Path(tmp) / "data"), holdout_share=holdout,
+                                risk_threshold=risk_threshold)
         decided = date.fromisoformat(info["now"][:10])
         run_pipeline(config, decided, from_sandbox_info(info))
         paths = RunPaths.of(config, decided)
-        print(decision_tables(pd.read_parquet(paths.file("decisions.parquet")),
-                              truth(info, decided)))
+        out.append(decision_tables(pd.read_parquet(paths.file("decisions.parquet")),
+                                   truth(info, decided)))
         requests.post(f"{info['admin_url']}/advance", json={"days": 28},
                       timeout=600).raise_for_status()
         observed = decided + timedelta(days=28)
         run_pipeline(config.with_(dry_run=True), observed, from_sandbox_info(info))
         uplift = pd.DataFrame(measure(config, decided, observed)["uplift"])
-        print("\nEngaged again within 28 days, treated vs randomized hold-out:\n")
-        print(uplift.to_markdown(index=False, floatfmt=".3f"))
-        print(f"\n{args.contacts} contacts, {time.monotonic() - started:.0f} s")
+        out += ["", "Engaged again within 28 days, treated vs randomized hold-out:", "",
+                uplift.to_markdown(index=False, floatfmt=".3f"), "",
+                f"{contacts} contacts, risk threshold {risk_threshold}, hold-out {holdout:.0%}, "
+                f"seed {seed}: {time.monotonic() - started:.0f} s"]
+    return "\n".join(out)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=5000)
+    parser.add_argument("--holdout", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--risk-threshold", type=float, default=0.5)
+    args = parser.parse_args(argv)
+    print(run(args.contacts, args.holdout, args.seed, args.risk_threshold))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ rule (``reason``)           ``action``     written to the CRM?
 ``asked_fewer_contacts``    silence        as a visible hold record when high-risk
 ``saturation``              silence        as a visible hold record when high-risk
 ``quiet_period``            silence        as a visible hold record when high-risk
+``lapsed``                  silence        no: silent for over ``lapsed_days``, already gone
 ``drift``                   offer          yes (at risk, no friction)
 ``not_at_risk``             silence        no
 ==========================  =============  ===================================================
@@ -48,6 +49,7 @@ REASON_ORDER = (
     "asked_fewer_contacts",
     "saturation",
     "quiet_period",
+    "lapsed",
     "drift",
 )
 ACTION_BY_REASON = {
@@ -57,6 +59,7 @@ ACTION_BY_REASON = {
     "asked_fewer_contacts": "silence",
     "saturation": "silence",
     "quiet_period": "silence",
+    "lapsed": "silence",
     "drift": "offer",
     "not_at_risk": "silence",
     "holdout": "silence",
@@ -91,6 +94,9 @@ class EmpathyPolicy:
         ``tone_mean_28d`` at or below this counts as frustration.
     complaints_threshold : int, default=1
         ``complaints_28d`` at or above this counts as frustration.
+    lapsed_days : int, default=60
+        An at-risk contact with no activity of their own for longer than this has already
+        left rather than drifting: silence (reason ``lapsed``, nothing written), not an offer.
 
     Examples
     --------
@@ -109,6 +115,7 @@ class EmpathyPolicy:
         holdout_share: float = 0.0,
         tone_threshold: float = -0.3,
         complaints_threshold: int = 1,
+        lapsed_days: int = 60,
     ) -> None:
         self.risk_threshold = risk_threshold
         self.saturation_touches = saturation_touches
@@ -120,6 +127,7 @@ class EmpathyPolicy:
         self.holdout_share = holdout_share
         self.tone_threshold = tone_threshold
         self.complaints_threshold = complaints_threshold
+        self.lapsed_days = lapsed_days
         self._check_settings()
 
     def _check_settings(self) -> None:
@@ -136,6 +144,7 @@ class EmpathyPolicy:
         _check_count("saturation_touches", self.saturation_touches, minimum=1)
         _check_count("hold_days", self.hold_days, minimum=1)
         _check_count("complaints_threshold", self.complaints_threshold, minimum=1)
+        _check_count("lapsed_days", self.lapsed_days, minimum=1)
         if not -1.0 <= self.tone_threshold <= 1.0:
             raise ConfigError(f"tone_threshold={self.tone_threshold} must be in [-1, 1].")
 
@@ -231,6 +240,9 @@ class EmpathyPolicy:
         )
         saturated = _count(scored, "touches_out_28d") >= self.saturation_touches
         asked = _flag(scored, "asked_fewer_contacts", missing=False)
+        # Silent for longer than this, the contact has already left rather than drifting: an
+        # offer does not bring them back (the sandbox's truth says so too; see bench/README.md).
+        lapsed = _number(scored, "days_since_last_activity", 0.0) > self.lapsed_days
         return pd.DataFrame(
             {
                 "at_risk": at_risk,
@@ -240,6 +252,7 @@ class EmpathyPolicy:
                 "frustration": frustrated & (at_risk | escalated),
                 "asked_fewer_contacts": asked & at_risk,
                 "saturation": saturated & at_risk,
+                "lapsed": lapsed & at_risk,
                 "drift": at_risk,
             },
             index=scored.index,

@@ -248,6 +248,8 @@ def why_line(reason: str, row: Mapping, *, tone_threshold: float = -0.3) -> str:
         "saturation": f"Contacted {_count(row, 'touches_out_28d')} times in 28 days, so hold "
         "outreach",
         "quiet_period": "Quiet period, so hold outreach until it is over",
+        "lapsed": f"No activity of their own for {_number(row, 'days_since_last_activity') or 0:.0f} "
+        "days: already gone rather than drifting, so no offer",
         "drift": "Drifting away without friction",
         "not_at_risk": "Not at risk, no action needed",
         "holdout": "Randomized hold-out, deliberately left alone to measure uplift",

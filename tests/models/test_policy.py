@@ -388,3 +388,23 @@ def test_the_policy_reads_only_its_declared_features():
     first = EmpathyPolicy().decide(grid, RUN_DATE)
     second = EmpathyPolicy().decide(grid.drop(columns=["unrelated_model_feature"]), RUN_DATE)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_an_at_risk_contact_silent_for_months_is_lapsed_not_offered():
+    import datetime as dt
+
+    import pandas as pd
+
+    from models.policy import EmpathyPolicy
+
+    base = {"probability": 0.8, "opted_out": False, "open_cases": 0, "escalations_28d": 0,
+            "complaints_28d": 0, "tone_mean_28d": float("nan"), "asked_fewer_contacts": False,
+            "touches_out_28d": 0, "activity_trend": 0.2, "reasons": ""}
+    scored = pd.DataFrame([{**base, "contact_key": "gone@x.com", "days_since_last_activity": 120},
+                           {**base, "contact_key": "drift@x.com", "days_since_last_activity": 20}])
+    decisions = EmpathyPolicy(lapsed_days=60).decide(scored, dt.date(2026, 11, 2))
+    by_key = decisions.set_index("contact_key")
+    assert by_key.loc["gone@x.com", "action"] == "silence"
+    assert by_key.loc["gone@x.com", "reason"] == "lapsed"
+    assert not by_key.loc["gone@x.com", "write"]
+    assert by_key.loc["drift@x.com", "action"] == "offer"
