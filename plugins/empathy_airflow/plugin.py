@@ -11,11 +11,16 @@ import json
 import os
 from pathlib import Path
 
+from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+from airflow.api_fastapi.core_api.security import requires_access_view
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 
-app = FastAPI(title="Empathy Engine runs")
+# Run reports can name contacts (data-quality examples), so the page needs an Airflow login
+# with access to plugin views, like the rest of the UI.
+app = FastAPI(title="Empathy Engine runs",
+              dependencies=[Depends(requires_access_view(AccessView.PLUGINS))])
 
 
 def _runs_dir() -> Path:
