@@ -5,18 +5,25 @@
 window ends at the cutoff), then every contact with activity before the cutoff is scored and
 judged on what happened in ``[cutoff, cutoff + horizon)`` — as are the baselines (recency,
 activity trend, an RFM regression and the BG/NBD customer-base model) on the same rows.
+
+``model`` is the forecast the product would ship: the booster, a logistic stack of the booster
+and the baselines, or a baseline, whichever ranked best on the backtest's held-out period
+(:mod:`models.stacking`; its labels end at the cutoff). ``booster`` is the booster alone.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from empathy.errors import ModelError
 from models.features import build_features, prepare, to_utc_timestamp
 from models.labels import make_labels
 from models.loaders import load_activities, load_contacts
+from models.metrics import score_forecast
+from models.stacking import fit_selector
 from models.training import measure, train
 
 __all__ = ["evaluate", "evaluation_rows", "format_evaluation", "load_activities", "load_contacts"]
@@ -59,17 +66,26 @@ def evaluate(
     -------
     dict
         ``n``, ``label_rate``, ``auc``, ``pr_auc``, ``brier``, ``ece`` (each a dict with
-        ``model``, ``recency``, ``trend``, ``rfm``, ``bgnbd``), plus ``cutoff``,
-        ``horizon_days``, ``label``, ``label_window_days`` (of training), ``n_train`` and
-        ``notes``.
+        ``model`` — the selected forecast —, ``booster``, ``recency``, ``trend``, ``rfm``,
+        ``bgnbd``), plus ``cutoff``, ``horizon_days``, ``label``, ``label_window_days`` (of
+        training), ``n_train``, ``selection`` (what was selected, every candidate's held-out
+        AUC, the stack's coefficients) and ``notes``.
     """
-    rows, result, con = _train_and_score(
+    rows, result, con, selector = _train_and_score(
         activities, contacts, cutoff, horizon_days, label, seed, drop_share
     )
-    metrics, baselines = measure(result.fitted_baselines, rows, horizon_days=horizon_days)
+    booster, baselines = measure(result.fitted_baselines, rows, horizon_days=horizon_days)
+    predicted = result.fitted_baselines.predict(rows, horizon_days=horizon_days)
+    ranking, probability = selector.forecast(rows["probability"], predicted)
+    metrics = {**booster, **score_forecast(rows["label"].to_numpy(), probability, ranking)}
     cutoff = to_utc_timestamp(cutoff)
     notes = list(result.notes) + _coverage_note(con, cutoff, horizon_days)
-    return _report(metrics, baselines, result, cutoff, horizon_days, label, notes)
+    notes.append(_selection_note(selector))
+    report = _report(
+        metrics, {"booster": booster, **baselines}, result, cutoff, horizon_days, label, notes
+    )
+    report["selection"] = selector.summary()
+    return report
 
 
 def evaluation_rows(
@@ -90,16 +106,19 @@ def evaluation_rows(
     -------
     rows : pandas.DataFrame
         Features as of ``cutoff`` of every contact active before it, with ``label`` and the
-        model's ``probability``.
+        booster's ``probability``.
     scores : dict of str to numpy.ndarray
-        ``model`` and each baseline's raw risk score, aligned with ``rows`` (for comparisons
-        with other forecasts on the same rows, such as the simulator's oracle).
+        ``model`` (the shipped forecast: booster, stack or baseline as selected on the
+        held-out period), ``booster`` and each baseline's raw risk score, aligned with
+        ``rows`` (for comparisons with other forecasts on the same rows, such as the
+        simulator's oracle).
     """
-    rows, result, _ = _train_and_score(
+    rows, result, _, selector = _train_and_score(
         activities, contacts, cutoff, horizon_days, label, seed, drop_share
     )
     predicted = result.fitted_baselines.predict(rows, horizon_days=horizon_days)
-    scores = {"model": rows["probability"].to_numpy()}
+    ranking, _ = selector.forecast(rows["probability"], predicted)
+    scores = {"model": np.asarray(ranking), "booster": rows["probability"].to_numpy()}
     scores.update({name: raw for name, (raw, _) in predicted.items()})
     return rows, scores
 
@@ -111,7 +130,22 @@ def _train_and_score(activities, contacts, cutoff, horizon_days, label, seed, dr
         None, None, cutoff, horizon_days, label, seed, drop_share=drop_share, refit=True, con=con
     )
     rows = _scored_rows(con, result.model, cutoff, horizon_days, label, drop_share)
-    return rows, result, con
+    return rows, result, con, select(result, seed=seed)
+
+
+def select(result, *, seed: int = 0):
+    """The :class:`~models.stacking.Selector` of a training run, fitted on its held-out rows
+    only (their label window ends at the cutoff, so no label at or after it is read)."""
+    holdout = result.holdout
+    predicted = result.fitted_baselines.predict(holdout)
+    return fit_selector(holdout, predicted, seed=seed)
+
+
+def _selection_note(selector) -> str:
+    aucs = ", ".join(f"{n} {v:.3f}" for n, v in selector.holdout_auc.items())
+    return f"'model' is the forecast selected on the held-out period: {selector.selected}" + (
+        f" (held-out AUC: {aucs})" if aucs else ""
+    )
 
 
 def _scored_rows(con, model, cutoff, horizon_days, label, drop_share) -> pd.DataFrame:
