@@ -6,13 +6,18 @@ run directory (``<data_dir>/runs/<logical date>/``).
 
 from __future__ import annotations
 
+import importlib
 import os
 from datetime import date
 
 from airflow.sdk import get_current_context, task
 
 from empathy.config import PipelineConfig, RunPaths
-from empathy.stages import decide, extract, features, quality, report, score, write_back
+
+
+def _stage(name: str):
+    """A pipeline stage module, imported when a task runs: DAG parsing stays light."""
+    return importlib.import_module(f"empathy.stages.{name}")
 
 
 def _config() -> PipelineConfig:
@@ -40,8 +45,9 @@ def extract_crm(crm: str) -> dict:
     from .crm import crm_io
 
     config, paths = _paths()
-    return extract.extract(crm_io(crm).source, crm, paths, full_refresh=config.full_refresh,
-                           keep_text=config.keep_text)
+    stage = _stage("extract")
+    return stage.extract(crm_io(crm).source, crm, paths, full_refresh=config.full_refresh,
+                         keep_text=config.keep_text)
 
 
 @task
@@ -49,32 +55,32 @@ def validate_raw(extracted: list[dict]) -> list[str]:
     """Great Expectations on the raw pull; fails the run (nothing written) when it fails."""
     _, paths = _paths()
     crms = [item["crm"] for item in extracted]
-    quality.validate_raw(paths, crms)
+    _stage("quality").validate_raw(paths, crms)
     return crms
 
 
 @task
 def build_features(crms: list[str]) -> dict:
     config, paths = _paths()
-    return features.build(paths, crms, config)
+    return _stage("features").build(paths, crms, config)
 
 
 @task
 def score_contacts(_features: dict) -> dict:
     config, paths = _paths()
-    return score.score(paths, config)
+    return _stage("score").score(paths, config)
 
 
 @task
 def decide_actions(_scores: dict, crms: list[str]) -> dict:
     config, paths = _paths()
-    return decide.decide(paths, crms, config)
+    return _stage("decide").decide(paths, crms, config)
 
 
 @task
 def validate_decisions(_decisions: dict) -> bool:
     _, paths = _paths()
-    return quality.validate_decisions(paths)["success"]
+    return _stage("quality").validate_decisions(paths)["success"]
 
 
 @task
@@ -84,7 +90,7 @@ def write_back_crm(crm: str, _gate: bool) -> dict:
 
     config, paths = _paths()
     sink = None if config.dry_run else crm_io(crm, ledger_url=config.task_ledger_url).sink
-    return write_back.write_back(sink, crm, paths, dry_run=config.dry_run)
+    return _stage("write_back").write_back(sink, crm, paths, dry_run=config.dry_run)
 
 
 @task
@@ -92,6 +98,7 @@ def report_run(extracted: list[dict], feats: dict, scores: dict, decisions: dict
                written: list[dict]) -> str:
     """Write report.json / report.md and return the Markdown (shown in the task's XCom)."""
     _, paths = _paths()
+    report = _stage("report")
     result = report.build_report(paths, {"extract": list(extracted), "features": feats,
                                          "score": scores, "decide": decisions,
                                          "write_back": list(written)})

@@ -49,3 +49,20 @@ def test_weekly_training_picks_the_latest_run(tmp_path):
         (tmp_path / "runs" / day).mkdir(parents=True)
         (tmp_path / "runs" / day / "activities.parquet").write_bytes(b"")
     assert latest_run(str(tmp_path), date(2026, 11, 1)) == date(2026, 10, 31)
+
+
+def test_parsing_the_dags_stays_light(tmp_path):
+    """The DAG processor parses dags/ often: no pandas, DuckDB or client library at parse time."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, runpy; sys.path.insert(0, 'dags');"
+            "[runpy.run_path(f'dags/{name}.py') for name in "
+            "('empathy_nightly', 'empathy_weekly_train')];"
+            "print(sorted(m for m in ('pandas', 'duckdb', 'simple_salesforce', 'hubspot', "
+            "'great_expectations', 'sklearn') if m in sys.modules))")
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120, check=True).stdout.strip().splitlines()[-1]
+    assert out == "[]"
