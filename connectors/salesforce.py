@@ -22,6 +22,7 @@ from .bookmarks import Window, latest, soql_datetime
 from .canonical import activity, contact_key, frame, join_text
 from .http import TimeoutSession
 from .retry import ApiBudget, call
+from .salesforce_bulk import bulk_query
 from .settings import SalesforceSettings
 from .store import activity_frame, resolve_activities
 from .sync import Changes
@@ -197,13 +198,27 @@ class SalesforceSource:
     def streams(self) -> tuple[SoqlStream, ...]:
         return (CONTACTS, *STREAMS)
 
+    def count(self, sobject: str) -> int:
+        """How many records an object has (one call; sizes a full pull)."""
+        return int(call(SOURCE, self.sf.query, f"SELECT COUNT() FROM {sobject}",
+                        budget=self.budget).get("totalSize", 0))
+
+    def records(self, stream: SoqlStream, window: Window) -> Iterator[dict]:
+        """The stream's records in ``window``: Bulk API 2.0 for a large full pull, else REST."""
+        soql = stream.soql(window, self.settings.key_field)
+        deleted_too = stream.deletions and not window.full
+        threshold = self.settings.bulk_threshold
+        if window.full and threshold and self.count(stream.sobject) > threshold:
+            log.info("salesforce %s: full pull through Bulk API 2.0", stream.name)
+            return bulk_query(self.sf, stream.sobject, soql, budget=self.budget,
+                              include_deleted=deleted_too)
+        return self.query(soql, include_deleted=deleted_too)
+
     def pull(self, stream: SoqlStream, window: Window) -> Changes:
         """The records of ``stream`` in ``window``, as rows of its table."""
         changes = Changes()
-        deleted_too = stream.deletions and not window.full
         stamps = []
-        for rec in self.query(stream.soql(window, self.settings.key_field),
-                              include_deleted=deleted_too):
+        for rec in self.records(stream, window):
             record_id = stream.record_id(rec)
             changes.records.add(record_id)
             stamps.append(rec.get(stream.replication_key))

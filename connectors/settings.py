@@ -36,6 +36,7 @@ class SalesforceSettings:
     timeout_s: float = DEFAULT_TIMEOUT_S
     page_size: int = 2000
     run_budget: int = 5000  # API calls this product may spend per run
+    bulk_threshold: int = 10_000  # full pulls of larger objects use Bulk API 2.0 (0: never)
 
     @classmethod
     def from_extras(cls, extras: dict) -> SalesforceSettings:
@@ -49,6 +50,7 @@ class SalesforceSettings:
             key_field=key_field,
             timeout_s=_positive(extras.get("timeout_s"), "timeout_s", DEFAULT_TIMEOUT_S),
             run_budget=int(_positive(extras.get("run_budget"), "run_budget", 5000)),
+            bulk_threshold=int(extras.get("bulk_threshold", 10_000) or 0),
         )
 
 

@@ -88,3 +88,26 @@ def test_a_refused_row_is_reported_and_the_rest_written(fresh_sandbox):
     result = sink.write(tasks)
     assert set(result.errors) == {tasks.loc[1, "action_key"]}
     assert len(result.created) == 2
+
+
+def test_a_large_full_pull_through_bulk_api_equals_the_rest_pull(sandbox):
+    """Above bulk_threshold a full pull runs as Bulk API 2.0 query jobs: same rows, fewer calls."""
+    rest = source(sandbox, bulk_threshold=0, page_size=200)
+    bulk = source(sandbox, bulk_threshold=100, page_size=200)
+    jobs_before = _bulk_jobs(sandbox)
+    pulled = {}
+    for name, src in (("rest", rest), ("bulk", bulk)):
+        contacts = src.contacts()
+        pulled[name] = (contacts, src.activities(contacts))
+    pd.testing.assert_frame_equal(pulled["bulk"][0], pulled["rest"][0])
+    pd.testing.assert_frame_equal(pulled["bulk"][1], pulled["rest"][1])
+    assert len(pulled["rest"][1]) > 1000
+    assert _bulk_jobs(sandbox) > jobs_before  # the bulk path really ran
+    assert bulk.budget.used < rest.budget.used
+
+
+def _bulk_jobs(info) -> int:
+    from tests.crm_admin import admin_stats
+
+    endpoints = admin_stats(info)["salesforce"]["by_endpoint"]
+    return sum(n for name, n in endpoints.items() if "bulk" in name.lower() or "job" in name)
