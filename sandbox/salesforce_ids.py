@@ -1,7 +1,9 @@
 """Salesforce record ids: 15-character ids with the 3-character case-safe suffix.
 
-The sandbox numbers records per object: ``<prefix>`` + ``"8d"`` (a made-up pod) + a 10-digit
-sequence. Digits only, so the suffix is always valid and ids sort in creation order.
+A record's id is ``<prefix>`` + ``"8d"`` (a made-up pod) + a 10-digit number: for seeded records
+the ``id`` of the world row behind it (``sandbox.seeding``), so a re-seed after
+``/_admin/advance`` gives every existing record its old id; records created through the API
+number from ``salesforce_writes.API_ID_BASE``. Digits only, so the suffix is always valid.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def case_safe_suffix(id15: str) -> str:
 
 
 def make_id(prefix: str, sequence: int) -> str:
-    """The 18-character id of record number ``sequence`` of the object with ``prefix``."""
+    """The 18-character id numbered ``sequence`` of the object with ``prefix``."""
     id15 = f"{prefix}{POD}{sequence:010d}"
     return id15 + case_safe_suffix(id15)
 

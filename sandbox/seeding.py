@@ -4,6 +4,12 @@ Everything is vectorised with pandas and written with ``executemany`` inside one
 indexes are built afterwards. This is where the sandbox decides how a person's emails, calls,
 meetings, notes, purchases and cases look in each CRM (see the table in ``sandbox/README`` and
 the brief in the module docstrings of ``salesforce_schema`` and ``hubspot_schema``).
+
+Record ids are a function of the world's stable row identity (the ``id`` of the owner, account,
+person, case or activity behind the record; the Salesforce prefix or HubSpot object type says
+which kind), never of a record's position among the others. ``POST /_admin/advance`` re-seeds
+from a longer world, and a record seeded before it must keep its id (and its content, unless it
+really changed, which then moves its modification time), as in a real CRM.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import pandas as pd
 
 from sandbox import hubspot_schema as H
 from sandbox import salesforce_schema as S
+from sandbox.hubspot_writes import API_ID_BASE as HS_API_ID_BASE
 from sandbox.salesforce_ids import make_ids
+from sandbox.salesforce_writes import API_ID_BASE as SF_API_ID_BASE
 from sandbox.store import Store
 from sandbox.world import World
 
@@ -21,6 +29,8 @@ SF_FMT = "%Y-%m-%dT%H:%M:%S.000+0000"
 HS_FMT = "%Y-%m-%dT%H:%M:%S.000Z"
 HS_ID_BASE = 1000  # HubSpot ids are numeric strings; start away from 0 like real portals
 HS_OWNER_BASE = 70_000_000
+HS_USER_BASE = 9_000_000
+CASE_HISTORY_EVENTS = 10  # CaseHistory ids: case id x 10 + 1 (escalated) or + 2 (closed)
 MEETING_MINUTES = 30
 INSERT_CHUNK = 100_000
 
@@ -34,11 +44,27 @@ def seed(store: Store, world: World) -> dict[str, int]:
         for name, frame in [*_salesforce_frames(ctx), *_hubspot_frames(ctx)]:
             counts[name] = counts.get(name, 0) + _insert(store, name, frame)
         _insert(store, "people", ctx.people_table())
-        for name, count in ctx.sequences.items():
-            store.set_meta(f"seq:{name}", count + 1)
     store.create_indexes()
     store.conn.execute("ANALYZE")
     return counts
+
+
+def sf_ids(prefix: str, world_ids) -> np.ndarray:
+    """Salesforce ids of the records behind the world rows ``world_ids``."""
+    return make_ids(prefix, _checked(world_ids, SF_API_ID_BASE)).values
+
+
+def hs_ids(world_ids, base: int = HS_ID_BASE) -> np.ndarray:
+    """HubSpot ids of the records behind the world rows ``world_ids``."""
+    return base + _checked(world_ids, HS_API_ID_BASE - base)
+
+
+def _checked(world_ids, limit: int) -> np.ndarray:
+    """``world_ids`` as integers, which must stay below the numbers API-created records use."""
+    ids = np.asarray(world_ids, dtype=np.int64)
+    if len(ids) and (ids.min() < 1 or ids.max() >= limit):
+        raise ValueError(f"world ids must be in 1..{limit - 1} to become record ids")
+    return ids
 
 
 class _Context:
@@ -53,26 +79,17 @@ class _Context:
         if len(acts):
             first_ts.append(acts["ts"].min())
         self.epoch = min(t for t in first_ts if pd.notna(t)) - pd.Timedelta(days=1)
-        self.sequences: dict[str, int] = {}
         owners = world.owners.reset_index(drop=True)
-        self.sf_user = pd.Series(make_ids("005", np.arange(1, len(owners) + 1)).values,
-                                 index=owners["id"].values)
-        self.hs_owner = pd.Series(HS_OWNER_BASE + np.arange(1, len(owners) + 1),
+        self.sf_user = pd.Series(sf_ids("005", owners["id"]), index=owners["id"].values)
+        self.hs_owner = pd.Series(hs_ids(owners["id"], HS_OWNER_BASE),
                                   index=owners["id"].values)
         accounts = world.accounts.reset_index(drop=True)
-        self.sf_account = pd.Series(make_ids("001", np.arange(1, len(accounts) + 1)).values,
-                                    index=accounts["id"].values)
-        self.hs_company = pd.Series(HS_ID_BASE + np.arange(1, len(accounts) + 1),
-                                    index=accounts["id"].values)
+        self.sf_account = pd.Series(sf_ids("001", accounts["id"]), index=accounts["id"].values)
+        self.hs_company = pd.Series(hs_ids(accounts["id"]), index=accounts["id"].values)
         sf_people = people[people["in_salesforce"].astype(bool)]
         hs_people = people[people["in_hubspot"].astype(bool)]
-        self.sf_contact = pd.Series(make_ids("003", np.arange(1, len(sf_people) + 1)).values,
-                                    index=sf_people["id"].values)
-        self.hs_contact = pd.Series(HS_ID_BASE + np.arange(1, len(hs_people) + 1),
-                                    index=hs_people["id"].values)
-        self.sequences.update({"User": len(owners), "Account": len(accounts),
-                               "Contact": len(sf_people), "hs:companies": len(accounts),
-                               "hs:contacts": len(hs_people), "hs:owners": len(owners)})
+        self.sf_contact = pd.Series(sf_ids("003", sf_people["id"]), index=sf_people["id"].values)
+        self.hs_contact = pd.Series(hs_ids(hs_people["id"]), index=hs_people["id"].values)
         self.owner_email = owners.set_index("id")["email"]
         self.person_index = people.set_index("id")
         cases = world.cases.reset_index(drop=True)
@@ -81,16 +98,8 @@ class _Context:
         hs_cases = cases[(cases["crm"] == "hubspot")
                          & cases["person_id"].isin(self.hs_contact.index)]
         self.sf_cases, self.hs_cases = sf_cases, hs_cases
-        self.sf_case = pd.Series(make_ids("500", np.arange(1, len(sf_cases) + 1)).values,
-                                 index=sf_cases["id"].values)
-        self.hs_ticket = pd.Series(HS_ID_BASE + np.arange(1, len(hs_cases) + 1),
-                                   index=hs_cases["id"].values)
-
-    def sequence(self, name: str, count: int) -> np.ndarray:
-        """Numbers 1..count (continuing any earlier use of ``name``)."""
-        start = self.sequences.get(name, 0)
-        self.sequences[name] = start + count
-        return np.arange(start + 1, start + count + 1)
+        self.sf_case = pd.Series(sf_ids("500", sf_cases["id"]), index=sf_cases["id"].values)
+        self.hs_ticket = pd.Series(hs_ids(hs_cases["id"]), index=hs_cases["id"].values)
 
     def people_table(self) -> pd.DataFrame:
         p = self.people
@@ -168,11 +177,10 @@ def _sf_cases(ctx: _Context):
     escalated = c["escalated_at"].notna()
     closed = c["closed_at"].notna()
     status = np.where(closed, "Closed", np.where(escalated, "Escalated", "New"))
-    seq = np.arange(1, len(c) + 1)
     modstamp = c[["opened_at", "escalated_at", "closed_at"]].max(axis=1)
     origins = np.array(S.CASE_ORIGINS)
     yield "Case", pd.DataFrame({
-        "Id": c["id"].map(ctx.sf_case), "CaseNumber": pd.Series(seq).astype(str).str.zfill(8).values,
+        "Id": c["id"].map(ctx.sf_case), "CaseNumber": c["id"].astype(str).str.zfill(8).values,
         "ContactId": c["person_id"].map(ctx.sf_contact),
         "AccountId": c["person_id"].map(people["account_id"]).map(ctx.sf_account),
         "OwnerId": c["person_id"].map(people["owner_id"]).map(ctx.sf_user),
@@ -185,15 +193,17 @@ def _sf_cases(ctx: _Context):
     esc = c[escalated]
     clo = c[closed]
     history = pd.concat([
-        pd.DataFrame({"CaseId": esc["id"].map(ctx.sf_case), "OldValue": "New",
+        pd.DataFrame({"Id": sf_ids("017", esc["id"] * CASE_HISTORY_EVENTS + 1),
+                      "CaseId": esc["id"].map(ctx.sf_case), "OldValue": "New",
                       "NewValue": "Escalated", "ts": esc["escalated_at"]}),
-        pd.DataFrame({"CaseId": clo["id"].map(ctx.sf_case),
+        pd.DataFrame({"Id": sf_ids("017", clo["id"] * CASE_HISTORY_EVENTS + 2),
+                      "CaseId": clo["id"].map(ctx.sf_case),
                       "OldValue": np.where(clo["escalated_at"].notna(), "Escalated", "New"),
                       "NewValue": "Closed", "ts": clo["closed_at"]}),
     ]).sort_values("ts", kind="stable")
     stamp = _sf_ts(history["ts"])
     yield "CaseHistory", pd.DataFrame({
-        "Id": make_ids("017", ctx.sequence("CaseHistory", len(history))).values,
+        "Id": history["Id"].values,
         "CaseId": history["CaseId"].values, "Field": "Status",
         "OldValue": history["OldValue"].values, "NewValue": history["NewValue"].values,
         "CreatedDate": stamp.values, "LastModifiedDate": stamp.values,
@@ -207,7 +217,7 @@ def _sf_activities(ctx: _Context):
     owner_email = emails["owner_id"].map(ctx.owner_email)
     stamp = _sf_ts(emails["ts"])
     yield "EmailMessage", pd.DataFrame({
-        "Id": make_ids("02s", ctx.sequence("EmailMessage", len(emails))),
+        "Id": sf_ids("02s", emails["id"]),
         "ParentId": emails["case_id"].map(ctx.sf_case),
         "Subject": emails["subject"], "TextBody": emails["text"],
         "FromAddress": np.where(inbound, emails["email"], owner_email),
@@ -220,7 +230,7 @@ def _sf_activities(ctx: _Context):
     is_call = tasks["kind"] == "call"
     stamp = _sf_ts(tasks["ts"])
     yield "Task", pd.DataFrame({
-        "Id": make_ids("00T", ctx.sequence("Task", len(tasks))),
+        "Id": sf_ids("00T", tasks["id"]),
         "WhoId": tasks["person_id"].map(ctx.sf_contact),
         "OwnerId": tasks["owner_id"].map(ctx.sf_user),
         "Subject": tasks["subject"], "Description": tasks["text"],
@@ -234,7 +244,7 @@ def _sf_activities(ctx: _Context):
     meetings = _activities(ctx, "salesforce", ("meeting",))
     start = _sf_ts(meetings["ts"])
     yield "Event", pd.DataFrame({
-        "Id": make_ids("00U", ctx.sequence("Event", len(meetings))),
+        "Id": sf_ids("00U", meetings["id"]),
         "WhoId": meetings["person_id"].map(ctx.sf_contact),
         "OwnerId": meetings["owner_id"].map(ctx.sf_user),
         "Subject": meetings["subject"], "Description": meetings["text"],
@@ -246,7 +256,7 @@ def _sf_activities(ctx: _Context):
     buys = _activities(ctx, "salesforce", ("purchase",))
     stamp = _sf_ts(buys["ts"])
     yield "Opportunity", pd.DataFrame({
-        "Id": make_ids("006", ctx.sequence("Opportunity", len(buys))),
+        "Id": sf_ids("006", buys["id"]),
         "Name": buys["subject"].where(buys["subject"].fillna("") != "", "Purchase"),
         "AccountId": buys["account_id"].map(ctx.sf_account),
         "ContactId": buys["person_id"].map(ctx.sf_contact),
@@ -267,7 +277,7 @@ def _hubspot_frames(ctx: _Context):
     yield "hs_owners", pd.DataFrame({
         "id": owners["id"].map(ctx.hs_owner), "email": owners["email"],
         "first_name": owners["first_name"], "last_name": owners["last_name"],
-        "user_id": 9_000_000 + np.arange(1, len(owners) + 1),
+        "user_id": hs_ids(owners["id"], HS_USER_BASE),
         "created_at": epoch, "updated_at": epoch,
     })
     accounts = w.accounts.reset_index(drop=True)
@@ -344,7 +354,7 @@ def _hs_engagements(ctx: _Context):
         ("purchase", "deals", _hs_deal_props),
     ):
         acts = _activities(ctx, "hubspot", (kind,))
-        ids = HS_ID_BASE + ctx.sequence(f"hs:{type_name}", len(acts))
+        ids = hs_ids(acts["id"])
         stamp = _hs_ts(acts["ts"])
         frame = pd.DataFrame({"id": ids, "created_at": stamp, "updated_at": stamp,
                               **props(acts, stamp)})

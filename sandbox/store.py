@@ -17,7 +17,8 @@ from sandbox import hubspot_schema as H
 from sandbox import salesforce_schema as S
 
 DB_NAME = "sandbox.sqlite"
-SCHEMA_VERSION = "2"  # 2: the world is saved as world/ (Parquet, npz, JSON), not world.pkl
+SCHEMA_VERSION = "3"  # 2: the world is saved as world/ (Parquet, npz, JSON), not world.pkl;
+# 3: seeded ids follow the world row ids (a state numbered by position is reseeded)
 
 
 class Store:
