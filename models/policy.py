@@ -24,19 +24,31 @@ contacts who were deliberately left alone. A frustrated contact never receives a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from empathy.errors import ConfigError, DataQualityError
-from empathy.schema import DECISIONS, POLICY_FEATURES
+from empathy.errors import ConfigError
+from empathy.schema import DECISIONS
+from models.action_keys import action_key, as_date, business_days_after, in_holdout
+from models.policy_inputs import (
+    QuietPeriod,
+    check_count,
+    check_share,
+    checked_input,
+    checked_quiet_periods,
+    count_column,
+    date_of_month_day,
+    flag_column,
+    number_column,
+)
 from models.task_text import headline, task_text, why_line
 
-MonthDay = tuple[int, int]
-QuietPeriod = tuple[MonthDay, MonthDay]
+__all__ = ["ACTION_BY_REASON", "EmpathyPolicy", "REASON_ORDER", "action_key", "as_date",
+           "business_days_after", "decisions_table", "in_holdout"]
+
 
 #: Late December to 2 January (inclusive): people are away, and outreach lands badly.
 DEFAULT_QUIET_PERIODS: tuple[QuietPeriod, ...] = (((12, 22), (1, 2)),)
@@ -67,7 +79,6 @@ ACTION_BY_REASON = {
 #: Silences that mean "do not contact now" and may be written as a visible hold record.
 HOLD_REASONS = ("opted_out", "asked_fewer_contacts", "saturation", "quiet_period")
 OUTREACH_ACTIONS = ("support_note", "offer")
-REQUIRED_COLUMNS = ("contact_key", "probability", *POLICY_FEATURES)
 
 
 class EmpathyPolicy:
@@ -121,7 +132,7 @@ class EmpathyPolicy:
         self.saturation_touches = saturation_touches
         self.hold_days = hold_days
         self.hold_threshold = risk_threshold if hold_threshold is None else hold_threshold
-        self.quiet_periods = _quiet_periods(
+        self.quiet_periods = checked_quiet_periods(
             DEFAULT_QUIET_PERIODS if quiet_periods is None else quiet_periods
         )
         self.holdout_share = holdout_share
@@ -132,19 +143,19 @@ class EmpathyPolicy:
 
     def _check_settings(self) -> None:
         """Fail early, saying which setting is wrong and what is expected."""
-        _check_share("risk_threshold", self.risk_threshold)
-        _check_share("hold_threshold", self.hold_threshold)
-        _check_share("holdout_share", self.holdout_share, upper_open=True)
+        check_share("risk_threshold", self.risk_threshold)
+        check_share("hold_threshold", self.hold_threshold)
+        check_share("holdout_share", self.holdout_share, upper_open=True)
         if self.hold_threshold < self.risk_threshold:
             raise ConfigError(
                 f"hold_threshold={self.hold_threshold} is below risk_threshold="
                 f"{self.risk_threshold}; a hold record is only for at-risk contacts, so set "
                 "hold_threshold >= risk_threshold (or leave it out to use risk_threshold)."
             )
-        _check_count("saturation_touches", self.saturation_touches, minimum=1)
-        _check_count("hold_days", self.hold_days, minimum=1)
-        _check_count("complaints_threshold", self.complaints_threshold, minimum=1)
-        _check_count("lapsed_days", self.lapsed_days, minimum=1)
+        check_count("saturation_touches", self.saturation_touches, minimum=1)
+        check_count("hold_days", self.hold_days, minimum=1)
+        check_count("complaints_threshold", self.complaints_threshold, minimum=1)
+        check_count("lapsed_days", self.lapsed_days, minimum=1)
         if not -1.0 <= self.tone_threshold <= 1.0:
             raise ConfigError(f"tone_threshold={self.tone_threshold} must be in [-1, 1].")
 
@@ -174,7 +185,7 @@ class EmpathyPolicy:
             One row per contact with exactly the columns of :data:`empathy.schema.DECISIONS`.
         """
         day = as_date(run_date)
-        frame = _checked_input(scored)
+        frame = checked_input(scored)
         reason = self.reasons(frame, day, open_actions=open_actions)
         decisions = self._decisions(frame, reason, day)
         return self._with_task_text(decisions, frame)
@@ -231,24 +242,24 @@ class EmpathyPolicy:
             ``frustration``, ``asked_fewer_contacts``, ``saturation`` and ``drift``.
         """
         at_risk = scored["probability"].to_numpy(dtype=float) >= self.risk_threshold
-        escalated = _count(scored, "escalations_28d") > 0
+        escalated = count_column(scored, "escalations_28d") > 0
         frustrated = (
             escalated
-            | (_count(scored, "open_cases") > 0)
-            | (_count(scored, "complaints_28d") >= self.complaints_threshold)
-            | (_number(scored, "tone_mean_28d", np.nan) <= self.tone_threshold)
+            | (count_column(scored, "open_cases") > 0)
+            | (count_column(scored, "complaints_28d") >= self.complaints_threshold)
+            | (number_column(scored, "tone_mean_28d", np.nan) <= self.tone_threshold)
         )
-        saturated = _count(scored, "touches_out_28d") >= self.saturation_touches
-        asked = _flag(scored, "asked_fewer_contacts", missing=False)
+        saturated = count_column(scored, "touches_out_28d") >= self.saturation_touches
+        asked = flag_column(scored, "asked_fewer_contacts", missing=False)
         # Silent for longer than this, the contact has already left rather than drifting: an
         # offer does not bring them back (the sandbox's truth says so too; see bench/README.md).
-        lapsed = _number(scored, "days_since_last_activity", 0.0) > self.lapsed_days
+        lapsed = number_column(scored, "days_since_last_activity", 0.0) > self.lapsed_days
         return pd.DataFrame(
             {
                 "at_risk": at_risk,
                 "escalated": escalated,
                 "frustrated": frustrated,
-                "opted_out": _flag(scored, "opted_out", missing=True),
+                "opted_out": flag_column(scored, "opted_out", missing=True),
                 "frustration": frustrated & (at_risk | escalated),
                 "asked_fewer_contacts": asked & at_risk,
                 "saturation": saturated & at_risk,
@@ -270,7 +281,7 @@ class EmpathyPolicy:
             inside = (start <= key or key <= end) if wraps else (start <= key <= end)
             if inside:
                 year = day.year + 1 if wraps and key >= start else day.year
-                return _month_day(year, end)
+                return date_of_month_day(year, end)
         return None
 
     def hold_until(self, day: dt.date) -> dt.date:
@@ -343,69 +354,6 @@ class EmpathyPolicy:
         return decisions[list(DECISIONS.names)]
 
 
-def action_key(contact_key: str, run_date: dt.date | dt.datetime | str) -> str:
-    """Return the idempotency key of the action for ``contact_key`` decided on ``run_date``.
-
-    Parameters
-    ----------
-    contact_key : str
-        The contact's lower-cased e-mail.
-    run_date : date, datetime or ISO string
-        The decision date.
-
-    Returns
-    -------
-    str
-        ``"ee-YYYYMMDD-" + sha256(contact_key)[:16]``; the same inputs always give the same key.
-    """
-    digest = hashlib.sha256(str(contact_key).encode("utf-8")).hexdigest()[:16]
-    return f"ee-{as_date(run_date):%Y%m%d}-{digest}"
-
-
-def in_holdout(contact_key: str, run_date: dt.date | dt.datetime | str, share: float) -> bool:
-    """Whether ``contact_key`` falls in the randomized hold-out group on ``run_date``.
-
-    Parameters
-    ----------
-    contact_key : str
-        The contact's lower-cased e-mail.
-    run_date : date, datetime or ISO string
-        The decision date (part of the hash, so the group is re-drawn daily).
-    share : float
-        The share of contacts held out, in [0, 1).
-
-    Returns
-    -------
-    bool
-        Deterministic: a uniform draw from ``sha256(contact_key|date)`` is below ``share``.
-    """
-    text = f"{contact_key}|{as_date(run_date).isoformat()}"
-    draw = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") / 2.0**64
-    return draw < share
-
-
-def as_date(value: dt.date | dt.datetime | str) -> dt.date:
-    """Coerce a date, datetime, pandas Timestamp or ISO string to a ``datetime.date``."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError) as error:
-        raise ConfigError(
-            f"run_date={value!r} is not a date; pass a datetime.date or an ISO date "
-            "such as '2024-05-01'."
-        ) from error
-
-
-def business_days_after(day: dt.date, days: int) -> dt.date:
-    """The date ``days`` business days (Monday to Friday) after ``day``."""
-    # roll backward first, so a Saturday's "next business day" is Monday
-    shifted = np.busday_offset(np.datetime64(day, "D"), days, roll="backward")
-    return shifted.astype(dt.date)
-
-
 def decisions_table(decisions: pd.DataFrame) -> pa.Table:
     """Convert decisions to a pyarrow Table with the :data:`empathy.schema.DECISIONS` schema.
 
@@ -423,31 +371,6 @@ def decisions_table(decisions: pd.DataFrame) -> pa.Table:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _checked_input(scored: pd.DataFrame) -> pd.DataFrame:
-    """Check the scored table's shape; return it with a clean index."""
-    missing = [column for column in REQUIRED_COLUMNS if column not in scored.columns]
-    if missing:
-        raise DataQualityError(
-            f"the policy's input lacks columns {missing}; it needs contact_key, probability "
-            "and empathy.schema.POLICY_FEATURES (produced by the features and score stages)."
-        )
-    frame = scored.reset_index(drop=True)
-    duplicated = frame["contact_key"][frame["contact_key"].duplicated()]
-    if len(duplicated):
-        raise DataQualityError(
-            f"the policy's input has {len(duplicated)} duplicate contact_key values (e.g. "
-            f"{list(duplicated.head(3))}); features and scores must have one row per contact."
-        )
-    probability = pd.to_numeric(frame["probability"], errors="coerce")
-    bad = frame["contact_key"][probability.isna() | (probability < 0) | (probability > 1)]
-    if len(bad):
-        raise DataQualityError(
-            f"{len(bad)} probabilities are missing or outside [0, 1] (e.g. contacts "
-            f"{list(bad.head(3))}); score with the calibrated model's predict_proba."
-        )
-    return frame
 
 
 def _priorities(action: np.ndarray, escalated: np.ndarray) -> np.ndarray:
@@ -474,59 +397,3 @@ def _records(frame: pd.DataFrame) -> Iterable[dict]:
     return frame.to_dict("records")
 
 
-def _count(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A count column as floats, missing values as zero."""
-    return _number(frame, column, 0.0)
-
-
-def _number(frame: pd.DataFrame, column: str, missing: float) -> np.ndarray:
-    """A numeric column as floats with missing values replaced."""
-    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    return values.fillna(missing).to_numpy()
-
-
-def _flag(frame: pd.DataFrame, column: str, *, missing: bool) -> np.ndarray:
-    """A boolean column, with missing values replaced by ``missing``."""
-    values = frame[column].astype(object)
-    return values.where(values.notna(), missing).astype(bool).to_numpy()
-
-
-def _month_day(year: int, month_day: MonthDay) -> dt.date:
-    """``datetime.date`` for a (month, day), with 29 February falling back to the 28th."""
-    month, day = month_day
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return dt.date(year, month, 28)
-
-
-def _check_share(name: str, value: float, *, upper_open: bool = False) -> None:
-    """A probability-like setting must be a number in [0, 1] (or [0, 1))."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    ok = ok and 0.0 <= value and (value < 1.0 if upper_open else value <= 1.0)
-    if not ok:
-        interval = "[0, 1)" if upper_open else "[0, 1]"
-        raise ConfigError(f"{name}={value!r} must be a number in {interval}.")
-
-
-def _check_count(name: str, value: int, *, minimum: int) -> None:
-    """A count setting must be a whole number of at least ``minimum``."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{name}={value!r} must be a whole number >= {minimum}.")
-
-
-def _quiet_periods(periods: Sequence) -> tuple[QuietPeriod, ...]:
-    """Check quiet periods are ((month, day), (month, day)) of real days; return them as tuples."""
-    checked = []
-    for period in periods:
-        try:
-            (start_month, start_day), (end_month, end_day) = period
-            for month, day in ((start_month, start_day), (end_month, end_day)):
-                dt.date(2000, int(month), int(day))  # a leap year, so 29 February is allowed
-        except (TypeError, ValueError) as error:
-            raise ConfigError(
-                f"quiet period {period!r} is not ((month, day), (month, day)); write late "
-                "December to 2 January as ((12, 22), (1, 2))."
-            ) from error
-        checked.append(((int(start_month), int(start_day)), (int(end_month), int(end_day))))
-    return tuple(checked)
