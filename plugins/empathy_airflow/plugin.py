@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 
 from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
@@ -17,6 +16,8 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 
+from empathy_airflow.context import airflow_data_dir
+
 # Run reports can name contacts (data-quality examples), so the page needs an Airflow login
 # with access to plugin views, like the rest of the UI.
 app = FastAPI(title="Empathy Engine runs",
@@ -24,8 +25,7 @@ app = FastAPI(title="Empathy Engine runs",
 
 
 def _runs_dir() -> Path:
-    home = os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow"))
-    return Path(os.environ.get("EMPATHY_DATA_DIR") or os.path.join(home, "empathy")) / "runs"
+    return Path(airflow_data_dir()) / "runs"
 
 
 def _page(title: str, body: str) -> HTMLResponse:

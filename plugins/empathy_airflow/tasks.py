@@ -7,12 +7,12 @@ run directory (``<data_dir>/runs/<logical date>/``).
 from __future__ import annotations
 
 import importlib
-import os
-from datetime import date
 
-from airflow.sdk import get_current_context, task
+from airflow.sdk import task
 
 from empathy.config import PipelineConfig, RunPaths
+
+from .context import config_from_context, run_date_from_context
 
 
 def _stage(name: str):
@@ -20,23 +20,9 @@ def _stage(name: str):
     return importlib.import_module(f"empathy.stages.{name}")
 
 
-def _config() -> PipelineConfig:
-    params = dict(get_current_context()["params"])
-    if not params.get("data_dir"):
-        home = os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow"))
-        params["data_dir"] = os.environ.get("EMPATHY_DATA_DIR") or os.path.join(home, "empathy")
-    return PipelineConfig.from_params(params)
-
-
-def _run_date() -> date:
-    context = get_current_context()
-    when = context.get("logical_date") or context["dag_run"].run_after
-    return when.date()
-
-
 def _paths() -> tuple[PipelineConfig, RunPaths]:
-    config = _config()
-    return config, RunPaths.of(config, _run_date())
+    config = config_from_context()
+    return config, RunPaths.of(config, run_date_from_context())
 
 
 @task

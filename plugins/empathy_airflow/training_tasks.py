@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
-from airflow.sdk import get_current_context, task
+from airflow.sdk import task
 
-from empathy.config import PipelineConfig, RunPaths
+from empathy.config import RunPaths
 from empathy.errors import ModelError
+
+from .context import config_from_context, run_date_from_context
 
 
 def latest_run(data_dir: str, on_or_before: date) -> date:
@@ -27,13 +28,7 @@ def train_challenger() -> dict:
     """Train on the latest run's history; the registry promotes it only if not worse."""
     from empathy.stages.score import train
 
-    context = get_current_context()
-    params = dict(context["params"])
-    home = os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow"))
-    params["data_dir"] = (params.get("data_dir") or os.environ.get("EMPATHY_DATA_DIR")
-                          or os.path.join(home, "empathy"))
-    config = PipelineConfig.from_params(params)
-    when = (context.get("logical_date") or context["dag_run"].run_after).date()
-    run_date = latest_run(config.data_dir, when)
+    config = config_from_context()
+    run_date = latest_run(config.data_dir, run_date_from_context())
     result = train(RunPaths.of(config, run_date), config, force=True)
     return {"history_from_run": run_date.isoformat(), **result}
