@@ -33,9 +33,9 @@ def features_and_scoring(activities: str, contacts: str, model_dir: str, cutoff:
     """What the nightly run does: tone + features as of the cutoff, then scores with reasons."""
     import time
 
-    from models.features import build_features
-    from models.registry import ModelRegistry
-    from models.scoring import score
+    from empathy_engine.models.features import build_features
+    from empathy_engine.models.registry import ModelRegistry
+    from empathy_engine.models.scoring import score
 
     started = time.perf_counter()
     features = build_features(activities, contacts, cutoff)
@@ -51,8 +51,8 @@ def features_and_scoring(activities: str, contacts: str, model_dir: str, cutoff:
 
 def train_small_model(folder: Path, cutoff: pd.Timestamp) -> Path:
     """Train the model to score with on a small sample from the same generator."""
-    from models.registry import ModelRegistry
-    from models.training import train
+    from empathy_engine.models.registry import ModelRegistry
+    from empathy_engine.models.training import train
 
     sample = generate(folder / "train_sample", 20_000, seed=1)
     result = train(str(sample["activities"]), str(sample["contacts"]), cutoff, seed=0)

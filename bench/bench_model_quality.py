@@ -39,7 +39,7 @@ COLUMNS = ("model", "recency", "trend", "rfm", "bgnbd")
 
 def simulated(n_contacts: int, days: int, seed: int):
     """Seed a world, read the oracle at its end, then advance it one horizon with no actions."""
-    from sandbox.simulator import advance, drop_labels, generate, load_config, truth
+    from empathy_sandbox.simulator.generate import advance, drop_labels, generate, load_config, truth
 
     config = load_config()
     world = generate(config, n_contacts=n_contacts, days=days, seed=seed)
@@ -59,7 +59,7 @@ def simulated(n_contacts: int, days: int, seed: int):
 
 def evaluated_rows(activities, contacts, cutoff, *, label="inactive", seed=0):
     """Train before ``cutoff``; score model and baselines on the contacts active before it."""
-    from models.evaluate import evaluation_rows
+    from empathy_engine.models.evaluate import evaluation_rows
 
     return evaluation_rows(
         activities, contacts, cutoff=cutoff, horizon_days=HORIZON, label=label, seed=seed

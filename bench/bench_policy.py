@@ -20,11 +20,11 @@ import pandas as pd
 import requests
 from scipy.stats import spearmanr
 
-from empathy.access import from_sandbox_info
-from empathy.config import PipelineConfig, RunPaths
-from empathy.pipeline import run_pipeline
-from empathy.stages.outcomes import measure
-from sandbox.testing import running_sandbox
+from empathy_engine.access import from_sandbox_info
+from empathy_engine.core.config import PipelineConfig, RunPaths
+from empathy_engine.pipeline import run_pipeline
+from empathy_engine.stages.outcomes import measure
+from empathy_sandbox.testing import running_sandbox
 
 
 def truth(info: dict, as_of: date) -> pd.DataFrame:

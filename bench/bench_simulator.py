@@ -10,7 +10,7 @@ import sys
 import time
 from datetime import date
 
-from sandbox.simulator import advance, generate, load_config, truth
+from empathy_sandbox.simulator.generate import advance, generate, load_config, truth
 
 
 def bench(n_contacts: int, days: int = 180, seed: int = 1) -> None:

@@ -18,7 +18,7 @@ DATA = Path("/tmp/empathy_bench")
 
 def training(activities: str, contacts: str, cutoff: str) -> dict:
     """Train with the defaults (28-day horizon, six training cutoffs) and report metrics."""
-    from models.training import train
+    from empathy_engine.models.training import train
 
     result = train(activities, contacts, cutoff, seed=0)
     return {

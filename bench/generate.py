@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from empathy.schema import ACTIVITIES, CONTACTS
+from empathy_engine.core.schema import ACTIVITIES, CONTACTS
 
 START_US = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z
 DAY_US = 86_400_000_000

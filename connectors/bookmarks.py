@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from empathy.errors import ConfigError
+from empathy_engine.core.errors import ConfigError
 
 from .canonical import to_utc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from empathy import schema
+from empathy_engine.core import schema
 
 
 def contact_key(email: str | None) -> str | None:

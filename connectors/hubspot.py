@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from hubspot import HubSpot
 
-from empathy import schema
+from empathy_engine.core import schema
 
 from .bookmarks import Window, latest
 from .canonical import activity, contact_key, join_text

@@ -18,7 +18,7 @@ import logging
 import pandas as pd
 from hubspot import HubSpot
 
-from empathy.errors import ConfigError, CrmAuthError, CrmRejected
+from empathy_engine.core.errors import ConfigError, CrmAuthError, CrmRejected
 
 from .ledger import TaskLedger
 from .retry import ApiBudget, call

@@ -19,7 +19,7 @@ import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
-from empathy.errors import CrmAuthError, CrmBudgetExceeded, CrmError, CrmRejected
+from empathy_engine.core.errors import CrmAuthError, CrmBudgetExceeded, CrmError, CrmRejected
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from simple_salesforce import Salesforce
 
-from empathy import schema
+from empathy_engine.core import schema
 
 from .bookmarks import Window, latest, soql_datetime
 from .canonical import activity, contact_key, frame, join_text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from empathy.errors import ConfigError
+from empathy_engine.core.errors import ConfigError
 
 from .http import DEFAULT_TIMEOUT_S
 
@@ -84,5 +84,7 @@ class HubSpotSettings:
             token=token,
             key_property=extras.get("task_key_property") or HUBSPOT_KEY_PROPERTY,
             timeout_s=_positive(extras.get("timeout_s"), "timeout_s", DEFAULT_TIMEOUT_S),
-            run_budget=int(_positive(extras.get("run_budget"), "run_budget", 20000)),
+            # ``daily_budget``: the name an earlier connection form saved this field under
+            run_budget=int(_positive(extras.get("run_budget", extras.get("daily_budget")),
+                                     "run_budget", 20000)),
         )

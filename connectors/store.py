@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from empathy import schema
+from empathy_engine.core import schema
 
 from .bookmarks import BookmarkFile, write_atomically
 from .canonical import conform

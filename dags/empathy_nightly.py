@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag
 
-from empathy_airflow.tasks import (
+from empathy_engine.airflow_plugin.tasks import (
     build_features,
     decide_actions,
     extract_crm,

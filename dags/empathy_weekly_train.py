@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag
 
-from empathy_airflow.training_tasks import train_challenger
+from empathy_engine.airflow_plugin.training_tasks import train_challenger
 
 
 @dag(

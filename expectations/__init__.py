@@ -9,9 +9,9 @@ returns a :class:`QualityReport`. A failed gate raises
 >>> validate_decisions(decisions).raise_for_failure()  # doctest: +SKIP
 """
 
-from expectations.report import QualityReport
-from expectations.runner import validate, validate_activities, validate_contacts, validate_decisions
-from expectations.suites import SUITE_NAMES, build_suite
+from empathy_engine.expectations.report import QualityReport
+from empathy_engine.expectations.runner import validate, validate_activities, validate_contacts, validate_decisions
+from empathy_engine.expectations.suites import SUITE_NAMES, build_suite
 
 __all__ = [
     "SUITE_NAMES",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from empathy.errors import DataQualityError
+from empathy_engine.core.errors import DataQualityError
 
 MAX_EXAMPLES = 3
 MAX_VALUE_CHARS = 40

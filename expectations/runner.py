@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from expectations.report import QualityReport, describe_failure
-from expectations.suites import build_suite, id_column
+from empathy_engine.expectations.report import QualityReport, describe_failure
+from empathy_engine.expectations.suites import build_suite, id_column
 
 if TYPE_CHECKING:
     import great_expectations as gx

@@ -12,7 +12,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from empathy.errors import ConfigError
+from empathy_engine.core.errors import ConfigError
 
 
 def action_key(contact_key: str, run_date: dt.date | dt.datetime | str) -> str:

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models.customer_base import bgnbd_inputs, fit_bgnbd
+from empathy_engine.models.customer_base import bgnbd_inputs, fit_bgnbd
 
 BASELINES = ("recency", "trend", "rfm", "bgnbd")
 _RFM_COLUMNS = ("days_since_last_activity", "engaged_days", "spend_365d", "tenure_days")

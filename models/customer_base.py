@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.bgnbd import UNIT_DAYS, BetaGeometricNBD
+from empathy_engine.models.bgnbd import UNIT_DAYS, BetaGeometricNBD
 
 #: the contacts a fit needs before its outputs mean anything
 MIN_FIT_ROWS = 20

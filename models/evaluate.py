@@ -18,13 +18,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from empathy.errors import ModelError
-from models.features import build_features, prepare, to_utc_timestamp
-from models.labels import make_labels
-from models.loaders import load_activities, load_contacts
-from models.metrics import score_forecast
-from models.stacking import fit_selector
-from models.training import measure, train
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.features import build_features, prepare, to_utc_timestamp
+from empathy_engine.models.labels import make_labels
+from empathy_engine.models.loaders import load_activities, load_contacts
+from empathy_engine.models.metrics import score_forecast
+from empathy_engine.models.stacking import fit_selector
+from empathy_engine.models.training import measure, train
 
 __all__ = ["evaluate", "evaluation_rows", "format_evaluation", "load_activities", "load_contacts"]
 

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from empathy.errors import ModelError
-from empathy.schema import POLICY_FEATURES
-from models.customer_base import customer_base_features
-from models.feature_sql import COUNT_COLUMNS, FLAG_COLUMNS, feature_query
-from models.tone import COMPLAINT_TONE, score_texts
+from empathy_engine.core.errors import ModelError
+from empathy_engine.core.schema import POLICY_FEATURES
+from empathy_engine.models.customer_base import customer_base_features
+from empathy_engine.models.feature_sql import COUNT_COLUMNS, FLAG_COLUMNS, feature_query
+from empathy_engine.models.tone import COMPLAINT_TONE, score_texts
 
 #: columns the feature query needs; missing optional ones are filled with NULL
 _ACTIVITY_COLUMNS = {

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from empathy.errors import ModelError
-from models.feature_sql import ENGAGED
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.feature_sql import ENGAGED
 
 LABELS = ("inactive", "drop")
 

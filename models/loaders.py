@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from empathy.errors import ModelError
-from empathy.schema import ACTIVITY_KINDS
+from empathy_engine.core.errors import ModelError
+from empathy_engine.core.schema import ACTIVITY_KINDS
 
 _ACTIVITY_NAMES = {
     "contact_key": "contactkey contact contactid customer customerid custid clientid user "

@@ -16,7 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from empathy.errors import ModelError
+from empathy_engine.core.errors import ModelError
 
 #: below this many training rows isotonic calibration overfits; sigmoid is used instead
 ISOTONIC_MIN_ROWS = 2000
@@ -149,7 +149,7 @@ class EngagementDropModel:
         ``feature_names`` defaults to :func:`models.features.feature_names` of ``features``;
         ``label`` (the label definition) chooses the :func:`monotonic_constraints`.
         """
-        from models.features import feature_names as model_inputs
+        from empathy_engine.models.features import feature_names as model_inputs
 
         names = informative_columns(features, feature_names or model_inputs(features))
         matrix = as_matrix(features, names)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from empathy import schema
+from empathy_engine.core import schema
 
 #: activity that shows the contact engaging (our own outbound touches do not count)
 ENGAGING_KINDS = (schema.EMAIL, schema.CALL, schema.MEETING, schema.PURCHASE,

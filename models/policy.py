@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from empathy.errors import ConfigError
-from empathy.schema import DECISIONS
-from models.action_keys import action_key, as_date, business_days_after, in_holdout
-from models.policy_inputs import (
+from empathy_engine.core.errors import ConfigError
+from empathy_engine.core.schema import DECISIONS
+from empathy_engine.models.action_keys import action_key, as_date, business_days_after, in_holdout
+from empathy_engine.models.policy_inputs import (
     QuietPeriod,
     check_count,
     check_share,
@@ -44,7 +44,7 @@ from models.policy_inputs import (
     flag_column,
     number_column,
 )
-from models.task_text import headline, task_text, why_line
+from empathy_engine.models.task_text import headline, task_text, why_line
 
 __all__ = ["ACTION_BY_REASON", "EmpathyPolicy", "REASON_ORDER", "action_key", "as_date",
            "business_days_after", "decisions_table", "in_holdout"]

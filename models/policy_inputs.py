@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from empathy.errors import ConfigError, DataQualityError
-from empathy.schema import POLICY_FEATURES
+from empathy_engine.core.errors import ConfigError, DataQualityError
+from empathy_engine.core.schema import POLICY_FEATURES
 
 MonthDay = tuple[int, int]
 QuietPeriod = tuple[MonthDay, MonthDay]

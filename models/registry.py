@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import skops.io as sio
 
-from empathy.errors import ModelError
-from models.metrics import score_forecast
-from models.model import EngagementDropModel
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.metrics import score_forecast
+from empathy_engine.models.model import EngagementDropModel
 
 #: types beyond skops' defaults that an engagement-drop pipeline legitimately contains
 TRUSTED_TYPES = (

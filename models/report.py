@@ -21,7 +21,7 @@ from sklearn.calibration import calibration_curve  # noqa: E402
 from sklearn.inspection import permutation_importance  # noqa: E402
 from sklearn.metrics import roc_curve  # noqa: E402
 
-from models.model import as_matrix  # noqa: E402
+from empathy_engine.models.model import as_matrix  # noqa: E402
 
 #: held-out rows used for permutation importance (it refits nothing but predicts many times)
 IMPORTANCE_ROWS = 3000

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from empathy.schema import POLICY_FEATURES
-from models.model import EngagementDropModel, as_matrix
-from models.reasons import NOT_AT_RISK, TEXT_COLUMNS, describe, group_effects, reason_texts
+from empathy_engine.core.schema import POLICY_FEATURES
+from empathy_engine.models.model import EngagementDropModel, as_matrix
+from empathy_engine.models.reasons import NOT_AT_RISK, TEXT_COLUMNS, describe, group_effects, reason_texts
 
 #: rows are explained in chunks, bounding the memory of the what-if copies
 _CHUNK_ROWS = 50_000

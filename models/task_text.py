@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.reasons import NOT_AT_RISK
+from empathy_engine.models.reasons import NOT_AT_RISK
 
 SUBJECT_MAX = 255
 REASONS_MAX = 160

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from empathy.errors import ModelError
-from models.baselines import FittedBaselines
-from models.features import build_features, feature_names, prepare, to_utc_timestamp
-from models.labels import make_labels
-from models.metrics import score_forecast
-from models.model import EngagementDropModel
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.baselines import FittedBaselines
+from empathy_engine.models.features import build_features, feature_names, prepare, to_utc_timestamp
+from empathy_engine.models.labels import make_labels
+from empathy_engine.models.metrics import score_forecast
+from empathy_engine.models.model import EngagementDropModel
 
 #: the shortest label window worth learning from
 MIN_WINDOW_DAYS = 3

@@ -22,7 +22,7 @@ def as_dict(info) -> dict:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
     """A sandbox CRM shared by read-only tests (300 simulated people)."""
-    from sandbox.testing import running_sandbox
+    from empathy_sandbox.testing import running_sandbox
 
     with running_sandbox(tmp_path_factory.mktemp("sandbox"), contacts=300, seed=11,
                          days=150) as info:
@@ -32,7 +32,7 @@ def sandbox(tmp_path_factory):
 @pytest.fixture
 def fresh_sandbox(tmp_path):
     """A sandbox CRM of this test's own, for tests that write tasks."""
-    from sandbox.testing import running_sandbox
+    from empathy_sandbox.testing import running_sandbox
 
     with running_sandbox(tmp_path / "sandbox", contacts=250, seed=5, days=150) as info:
         yield as_dict(info)

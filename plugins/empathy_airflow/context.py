@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from empathy.config import PipelineConfig
+from empathy_engine.core.config import PipelineConfig
 
 
 def airflow_data_dir() -> str:

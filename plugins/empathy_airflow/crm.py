@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from empathy.access import hubspot_io, salesforce_io
-from empathy.pipeline import CrmIO
+from empathy_engine.access import hubspot_io, salesforce_io
+from empathy_engine.pipeline import CrmIO
 
 from .hooks import EmpathySalesforceHook, HubSpotHook
 

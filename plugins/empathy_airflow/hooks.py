@@ -11,8 +11,8 @@ from functools import cached_property
 from airflow.providers.salesforce.hooks.salesforce import SalesforceHook
 from airflow.sdk.bases.hook import BaseHook
 
-from connectors.http import DEFAULT_TIMEOUT_S, TimeoutSession
-from connectors.settings import HubSpotSettings, SalesforceSettings
+from empathy_engine.connectors.http import DEFAULT_TIMEOUT_S, TimeoutSession
+from empathy_engine.connectors.settings import HubSpotSettings, SalesforceSettings
 
 
 class EmpathySalesforceHook(SalesforceHook):
@@ -62,6 +62,6 @@ class HubSpotHook(BaseHook):
 
     def get_conn(self):
         """Return a ``hubspot.HubSpot`` client (built lazily, no network call)."""
-        from connectors.hubspot import make_client
+        from empathy_engine.connectors.hubspot import make_client
 
         return make_client(self.settings())

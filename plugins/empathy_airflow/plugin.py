@@ -16,7 +16,7 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 
-from empathy_airflow.context import airflow_data_dir
+from empathy_engine.airflow_plugin.context import airflow_data_dir
 
 # Run reports can name contacts (data-quality examples), so the page needs an Airflow login
 # with access to plugin views, like the rest of the UI.

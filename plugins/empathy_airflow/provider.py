@@ -16,7 +16,7 @@ def get_provider_info() -> dict:
         "versions": ["0.1.0"],
         "connection-types": [
             {
-                "hook-class-name": "empathy_airflow.hooks.HubSpotHook",
+                "hook-class-name": "empathy_engine.airflow_plugin.hooks.HubSpotHook",
                 "hook-name": "HubSpot (private app token)",
                 "connection-type": "hubspot",
                 "conn-fields": {
@@ -24,9 +24,13 @@ def get_provider_info() -> dict:
                         "label": "Request timeout (s)",
                         "schema": {"type": ["number", "null"]},
                     },
-                    "daily_budget": {
+                    "run_budget": {
                         "label": "API calls this product may spend per run",
                         "schema": {"type": ["integer", "null"]},
+                    },
+                    "task_key_property": {
+                        "label": "Unique task property holding the action key (optional)",
+                        "schema": {"type": ["string", "null"]},
                     },
                 },
                 "ui-field-behaviour": {

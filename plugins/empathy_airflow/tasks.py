@@ -10,14 +10,14 @@ import importlib
 
 from airflow.sdk import task
 
-from empathy.config import PipelineConfig, RunPaths
+from empathy_engine.core.config import PipelineConfig, RunPaths
 
 from .context import config_from_context, run_date_from_context
 
 
 def _stage(name: str):
     """A pipeline stage module, imported when a task runs: DAG parsing stays light."""
-    return importlib.import_module(f"empathy.stages.{name}")
+    return importlib.import_module(f"empathy_engine.stages.{name}")
 
 
 def _paths() -> tuple[PipelineConfig, RunPaths]:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from connectors.bookmarks import (
+from empathy_engine.connectors.bookmarks import (
     BookmarkFile,
     Window,
     advance,
@@ -17,8 +17,8 @@ from connectors.bookmarks import (
     soql_datetime,
     window_for,
 )
-from connectors.store import activity_frame, merge
-from empathy.errors import ConfigError
+from empathy_engine.connectors.store import activity_frame, merge
+from empathy_engine.core.errors import ConfigError
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 MARK = datetime(2026, 10, 31, 9, 30, tzinfo=UTC)

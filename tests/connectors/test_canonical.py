@@ -1,7 +1,7 @@
 import pandas as pd
 
-from connectors.canonical import contact_key, frame, to_utc
-from empathy import schema
+from empathy_engine.connectors.canonical import contact_key, frame, to_utc
+from empathy_engine.core import schema
 
 
 def test_contact_key_is_lower_case_email():

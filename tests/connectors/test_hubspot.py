@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from connectors.hubspot import HubSpotSource, make_client
-from connectors.hubspot_sink import HubSpotTaskSink
-from connectors.ledger import TaskLedger, ledger_table
-from connectors.retry import ApiBudget
-from connectors.settings import HubSpotSettings
-from connectors.writeback import WriteResult
-from empathy import schema
+from empathy_engine.connectors.hubspot import HubSpotSource, make_client
+from empathy_engine.connectors.hubspot_sink import HubSpotTaskSink
+from empathy_engine.connectors.ledger import TaskLedger, ledger_table
+from empathy_engine.connectors.retry import ApiBudget
+from empathy_engine.connectors.settings import HubSpotSettings
+from empathy_engine.connectors.writeback import WriteResult
+from empathy_engine.core import schema
 from tests.crm_admin import admin_tasks
 
 pytestmark = pytest.mark.integration
@@ -44,7 +44,7 @@ def test_contacts_and_activity_are_canonical(sandbox):
 
 
 def test_wrong_token_is_a_clear_auth_error(sandbox):
-    from empathy.errors import CrmAuthError
+    from empathy_engine.core.errors import CrmAuthError
 
     s = settings(sandbox, token="pat-wrong")
     src = HubSpotSource(make_client(s), s, ApiBudget("hubspot", 10))
@@ -109,7 +109,7 @@ def test_ledger_mode_when_the_key_property_cannot_be_unique(fresh_sandbox, tmp_p
 
 
 def test_without_a_ledger_a_non_unique_property_is_a_clear_error(fresh_sandbox):
-    from empathy.errors import ConfigError
+    from empathy_engine.core.errors import ConfigError
 
     src = source(fresh_sandbox)
     src.client.crm.properties.core_api.create("tasks", {

@@ -13,15 +13,15 @@ import pandas as pd
 import pytest
 from hubspot.crm.objects import SimplePublicObjectInputForCreate
 
-from connectors.bookmarks import BookmarkFile, Window, interval_end
-from connectors.hubspot import HubSpotSource, make_client
-from connectors.retry import ApiBudget
-from connectors.salesforce import SalesforceSource
-from connectors.salesforce import make_client as sf_client
-from connectors.settings import HubSpotSettings, SalesforceSettings
-from empathy.config import PipelineConfig, RunPaths
-from empathy.stages import extract
-from models.features import add_tone
+from empathy_engine.connectors.bookmarks import BookmarkFile, Window, interval_end
+from empathy_engine.connectors.hubspot import HubSpotSource, make_client
+from empathy_engine.connectors.retry import ApiBudget
+from empathy_engine.connectors.salesforce import SalesforceSource
+from empathy_engine.connectors.salesforce import make_client as sf_client
+from empathy_engine.connectors.settings import HubSpotSettings, SalesforceSettings
+from empathy_engine.core.config import PipelineConfig, RunPaths
+from empathy_engine.stages import extract
+from empathy_engine.models.features import add_tone
 from tests.crm_admin import admin_stats
 
 pytestmark = pytest.mark.integration

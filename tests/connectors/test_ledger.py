@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from connectors.ledger import TaskLedger, ledger_table
+from empathy_engine.connectors.ledger import TaskLedger, ledger_table
 
 POSTGRES_URL = os.environ.get("EMPATHY_TEST_POSTGRES",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -3,8 +3,8 @@ import json
 import pytest
 import requests
 
-from connectors.retry import ApiBudget, Failure, call, classify, describe_failure
-from empathy.errors import CrmAuthError, CrmBudgetExceeded, CrmError, CrmRejected
+from empathy_engine.connectors.retry import ApiBudget, Failure, call, classify, describe_failure
+from empathy_engine.core.errors import CrmAuthError, CrmBudgetExceeded, CrmError, CrmRejected
 
 
 class FakeApiException(Exception):
@@ -74,7 +74,7 @@ def test_describe_failure_reads_both_client_shapes():
 
 
 def test_call_retries_then_succeeds(monkeypatch):
-    monkeypatch.setattr("connectors.retry._wait", lambda state: 0)
+    monkeypatch.setattr("empathy_engine.connectors.retry._wait", lambda state: 0)
     attempts = []
 
     def flaky():
@@ -88,7 +88,7 @@ def test_call_retries_then_succeeds(monkeypatch):
 
 
 def test_call_gives_up_with_a_crm_error(monkeypatch):
-    monkeypatch.setattr("connectors.retry._wait", lambda state: 0)
+    monkeypatch.setattr("empathy_engine.connectors.retry._wait", lambda state: 0)
 
     def always_down():
         raise FakeApiException(503, "{}")

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from connectors.retry import ApiBudget
-from connectors.salesforce import SalesforceSource, SalesforceTaskSink, make_client
-from connectors.settings import SalesforceSettings
-from empathy import schema
+from empathy_engine.connectors.retry import ApiBudget
+from empathy_engine.connectors.salesforce import SalesforceSource, SalesforceTaskSink, make_client
+from empathy_engine.connectors.settings import SalesforceSettings
+from empathy_engine.core import schema
 from tests.crm_admin import admin_tasks
 
 pytestmark = pytest.mark.integration

@@ -1,7 +1,7 @@
 import pytest
 
-from connectors.settings import HubSpotSettings, SalesforceSettings
-from empathy.errors import ConfigError
+from empathy_engine.connectors.settings import HubSpotSettings, SalesforceSettings
+from empathy_engine.core.errors import ConfigError
 
 
 def test_hubspot_settings_need_a_token():

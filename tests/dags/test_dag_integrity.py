@@ -40,8 +40,8 @@ def test_nightly_dag_stages_in_order(dagbag):
 def test_weekly_training_picks_the_latest_run(tmp_path):
     from datetime import date
 
-    from empathy.errors import ModelError
-    from empathy_airflow.training_tasks import latest_run
+    from empathy_engine.core.errors import ModelError
+    from empathy_engine.airflow_plugin.training_tasks import latest_run
 
     with pytest.raises(ModelError, match="run empathy_nightly first"):
         latest_run(str(tmp_path), date(2026, 11, 1))

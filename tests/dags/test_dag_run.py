@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from empathy.airflow_env import airflow_env, dags_test, ensure_db
+from empathy_engine.airflow_env import airflow_env, dags_test, ensure_db
 from tests.crm_admin import admin_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -1,6 +1,6 @@
 import pytest
 
-from empathy.cli import build_parser, main
+from empathy_engine.cli import build_parser, main
 
 
 def test_help_lists_every_command(capsys):

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from empathy.config import PipelineConfig, RunPaths
-from empathy.errors import ConfigError
+from empathy_engine.core.config import PipelineConfig, RunPaths
+from empathy_engine.core.errors import ConfigError
 
 
 def test_defaults_are_valid():

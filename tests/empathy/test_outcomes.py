@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from empathy.access import from_sandbox_info
-from empathy.config import PipelineConfig
-from empathy.pipeline import run_pipeline
-from empathy.stages.outcomes import measure
+from empathy_engine.access import from_sandbox_info
+from empathy_engine.core.config import PipelineConfig
+from empathy_engine.pipeline import run_pipeline
+from empathy_engine.stages.outcomes import measure
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ def test_uplift_is_measured_against_the_holdout(fresh_sandbox, tmp_path, capsys)
     assert (tmp_path / "data" / "runs" / observed.isoformat()
             / f"outcomes_{decided.isoformat()}.json").exists()
 
-    from empathy.cli import main
+    from empathy_engine.cli import main
 
     assert main(["outcomes", "--decided", decided.isoformat(), "--observed",
                  observed.isoformat(), "--data-dir", str(tmp_path / "data")]) == 0

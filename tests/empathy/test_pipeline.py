@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from empathy.access import from_sandbox_info
-from empathy.config import PipelineConfig, RunPaths
-from empathy.errors import DataQualityError
-from empathy.pipeline import run_pipeline
-from empathy.stages import extract, quality
+from empathy_engine.access import from_sandbox_info
+from empathy_engine.core.config import PipelineConfig, RunPaths
+from empathy_engine.core.errors import DataQualityError
+from empathy_engine.pipeline import run_pipeline
+from empathy_engine.stages import extract, quality
 from tests.crm_admin import admin_tasks
 
 pytestmark = pytest.mark.integration

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 import requests
 
-from empathy.access import from_sandbox_info
-from empathy.config import PipelineConfig, RunPaths
-from empathy.pipeline import run_pipeline
+from empathy_engine.access import from_sandbox_info
+from empathy_engine.core.config import PipelineConfig, RunPaths
+from empathy_engine.pipeline import run_pipeline
 from tests.crm_admin import admin_stats, admin_tasks
 
 pytestmark = pytest.mark.integration
 
 
 def test_a_run_through_server_errors_writes_every_task_once(fresh_sandbox, tmp_path, monkeypatch):
-    monkeypatch.setattr("connectors.retry._wait", lambda state: 0.05)  # keep the test quick
+    monkeypatch.setattr("empathy_engine.connectors.retry._wait", lambda state: 0.05)  # keep the test quick
     faults = {"error_rate": 0.1, "latency_ms": 5, "seed": 1}
     requests.post(f"{fresh_sandbox['admin_url']}/faults", json=faults,
                   timeout=30).raise_for_status()

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathy.errors import DataQualityError
-from expectations import (
+from empathy_engine.core.errors import DataQualityError
+from empathy_engine.expectations import (
     QualityReport,
     validate_activities,
     validate_contacts,
     validate_decisions,
 )
-from expectations.runner import run_time_parameter
+from empathy_engine.expectations.runner import run_time_parameter
 
 RUN_TIME = pd.Timestamp("2024-05-01 02:00", tz="UTC")
 

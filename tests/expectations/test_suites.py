@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from empathy import schema
-from expectations.suites import SUITE_NAMES, build_suite, load_suite_definition, suite_path
+from empathy_engine.core import schema
+from empathy_engine.expectations.suites import SUITE_NAMES, build_suite, load_suite_definition, suite_path
 
 
 def _kwargs(name: str, type_: str, **match) -> list[dict]:

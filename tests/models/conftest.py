@@ -150,7 +150,7 @@ TRAIN_CUTOFF = START + pd.Timedelta(days=210)
 @pytest.fixture(scope="session")
 def trained(synthetic_crm):
     """A model trained on the synthetic CRM with the default ``inactive`` label."""
-    from models.training import train
+    from empathy_engine.models.training import train
 
     activities, contacts, _ = synthetic_crm
     return train(activities, contacts, TRAIN_CUTOFF, horizon_days=28, seed=0)

@@ -7,9 +7,9 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from models.customer_base import CUSTOMER_BASE_COLUMNS, customer_base_features
-from models.features import build_features, feature_names
-from models.model import monotonic_constraints
+from empathy_engine.models.customer_base import CUSTOMER_BASE_COLUMNS, customer_base_features
+from empathy_engine.models.features import build_features, feature_names
+from empathy_engine.models.model import monotonic_constraints
 
 CUTOFF = pd.Timestamp("2024-06-01", tz="UTC")
 

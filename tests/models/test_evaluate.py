@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from empathy.errors import ModelError
-from models.evaluate import evaluate, format_evaluation, load_activities, load_contacts
-from models.stacking import fit_selector
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.evaluate import evaluate, format_evaluation, load_activities, load_contacts
+from empathy_engine.models.stacking import fit_selector
 
 
 def test_loader_maps_common_transaction_column_names(tmp_path):

@@ -7,9 +7,9 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from empathy.errors import ModelError
-from empathy.schema import POLICY_FEATURES
-from models.features import add_tone, build_features
+from empathy_engine.core.errors import ModelError
+from empathy_engine.core.schema import POLICY_FEATURES
+from empathy_engine.models.features import add_tone, build_features
 
 CUTOFF = pd.Timestamp("2024-06-01", tz="UTC")
 
@@ -151,7 +151,7 @@ def test_add_tone_keeps_flags_of_rows_scored_before_their_text_was_dropped():
     """An incremental store keeps tone and flags, not text: re-scoring must not lose them."""
     import pandas as pd
 
-    from models.features import add_tone
+    from empathy_engine.models.features import add_tone
 
     first = add_tone(pd.DataFrame({"text": ["Please stop emailing me, too many emails.",
                                             "Thanks, all good."], "tone": [None, None]}))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from empathy.errors import ModelError
-from models.features import prepare
-from models.labels import make_labels
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.features import prepare
+from empathy_engine.models.labels import make_labels
 
 CUTOFF = pd.Timestamp("2024-06-01", tz="UTC")
 

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from models.outcomes import engaged_after, uplift
+from empathy_engine.models.outcomes import engaged_after, uplift
 
 
 def _activity(key, day, kind="email", direction="inbound"):
@@ -49,7 +49,7 @@ def test_uplift_compares_treated_with_held_out_per_action():
 
 
 def test_a_tiny_hold_out_gives_a_wide_interval():
-    from models.outcomes import _interval
+    from empathy_engine.models.outcomes import _interval
 
     low, high = _interval(0.64, 11, 1.0, 1)  # one held-out contact proves nothing
     assert low < -0.6 and high > 0.3

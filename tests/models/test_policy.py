@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathy.errors import ConfigError, DataQualityError
-from empathy.schema import DECISIONS, POLICY_FEATURES
-from models.policy import (
+from empathy_engine.core.errors import ConfigError, DataQualityError
+from empathy_engine.core.schema import DECISIONS, POLICY_FEATURES
+from empathy_engine.models.policy import (
     EmpathyPolicy,
     action_key,
     business_days_after,
@@ -306,7 +306,7 @@ def test_output_conforms_to_the_decisions_schema():
 
 
 def test_output_passes_the_decisions_gate():
-    from expectations import validate_decisions
+    from empathy_engine.expectations import validate_decisions
 
     decisions = EmpathyPolicy(holdout_share=0.1).decide(random_grid(2_000, 11), RUN_DATE)
     report = validate_decisions(decisions)
@@ -395,7 +395,7 @@ def test_an_at_risk_contact_silent_for_months_is_lapsed_not_offered():
 
     import pandas as pd
 
-    from models.policy import EmpathyPolicy
+    from empathy_engine.models.policy import EmpathyPolicy
 
     base = {"probability": 0.8, "opted_out": False, "open_cases": 0, "escalations_28d": 0,
             "complaints_28d": 0, "tone_mean_28d": float("nan"), "asked_fewer_contacts": False,

@@ -10,8 +10,8 @@ import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
-from empathy.errors import ModelError
-from models.registry import ModelRegistry, load_pipeline
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.registry import ModelRegistry, load_pipeline
 
 
 def _worse(result):
@@ -82,7 +82,7 @@ def test_an_empty_registry_has_no_champion(tmp_path):
 @pytest.mark.parametrize("calibration", ["isotonic", "sigmoid"])
 def test_both_calibrations_round_trip(tmp_path, calibration):
     """Small training sets calibrate with sigmoid; the registry must load those too."""
-    from models.model import make_pipeline
+    from empathy_engine.models.model import make_pipeline
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))

@@ -6,12 +6,12 @@ import pandas as pd
 import pandas.testing as pdt
 
 from bench.sandbox_tables import canonical_activities, canonical_contacts, purchases_only
-from empathy.schema import ACTIVITY_KINDS
-from models.features import build_features
+from empathy_engine.core.schema import ACTIVITY_KINDS
+from empathy_engine.models.features import build_features
 
 
 def test_world_maps_to_canonical_tables_and_features_never_look_ahead():
-    from sandbox.simulator import generate, load_config
+    from empathy_sandbox.simulator.generate import generate, load_config
 
     world = generate(load_config(), n_contacts=300, days=120, seed=3)
     activities, contacts = canonical_activities(world), canonical_contacts(world)

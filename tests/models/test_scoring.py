@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from empathy.schema import POLICY_FEATURES
-from models.features import build_features
-from models.reasons import NOT_AT_RISK, group_effects, reason_texts
-from models.scoring import score
+from empathy_engine.core.schema import POLICY_FEATURES
+from empathy_engine.models.features import build_features
+from empathy_engine.models.reasons import NOT_AT_RISK, group_effects, reason_texts
+from empathy_engine.models.scoring import score
 
 
 def test_score_returns_probabilities_reasons_and_policy_features(synthetic_crm, trained):

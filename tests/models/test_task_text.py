@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.policy import EmpathyPolicy
-from models.task_text import (
+from empathy_engine.models.policy import EmpathyPolicy
+from empathy_engine.models.task_text import (
     SUBJECT_MAX,
     headline,
     hold_text,
@@ -224,8 +224,8 @@ def test_the_policy_tunes_offers_with_industry_and_title_columns():
 
 
 def test_a_frustrated_low_risk_contact_gets_frustration_evidence_not_the_model_shrug():
-    from models.reasons import NOT_AT_RISK
-    from models.task_text import why_line
+    from empathy_engine.models.reasons import NOT_AT_RISK
+    from empathy_engine.models.task_text import why_line
 
     row = {"probability": 0.1, "reasons": NOT_AT_RISK, "open_cases": 1, "escalations_28d": 1,
            "complaints_28d": 2, "tone_mean_28d": -0.5}

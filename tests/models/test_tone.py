@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.tone import score_text, score_texts
+from empathy_engine.models.tone import score_text, score_texts
 
 SENTIMENT = Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment"
 #: measured 0.867 (tweets) and 0.587 (Amazon snippets); published VADER: 0.881 and 0.565

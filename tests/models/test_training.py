@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathy.errors import ModelError
-from models.training import plan_backtest, train
+from empathy_engine.core.errors import ModelError
+from empathy_engine.models.training import plan_backtest, train
 
 CUTOFF = pd.Timestamp("2024-08-01", tz="UTC")
 

@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 import requests
 
-from empathy.airflow_env import airflow_bin, airflow_env, ensure_db
-from empathy.config import RunPaths
-from empathy.stages.report import build_report
+from empathy_engine.airflow_env import airflow_bin, airflow_env, ensure_db
+from empathy_engine.core.config import RunPaths
+from empathy_engine.stages.report import build_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

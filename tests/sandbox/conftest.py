@@ -13,10 +13,10 @@ import requests
 from hubspot import HubSpot
 from simple_salesforce import Salesforce
 
-from sandbox.seeding import seed
-from sandbox.store import Store
-from sandbox.testing import running_sandbox
-from sandbox.world import World
+from empathy_sandbox.server.seeding import seed
+from empathy_sandbox.server.store import Store
+from empathy_sandbox.testing import running_sandbox
+from empathy_sandbox.simulator.world import World
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sandbox import hubspot_schema as H
-from sandbox import salesforce_schema as S
-from sandbox.seeding import HS_FMT, SF_FMT
-from sandbox.store import DB_NAME
-from sandbox.testing import running_sandbox
+from empathy_sandbox.hubspot import schema as H
+from empathy_sandbox.salesforce import schema as S
+from empathy_sandbox.server.seeding import HS_FMT, SF_FMT
+from empathy_sandbox.server.store import DB_NAME
+from empathy_sandbox.testing import running_sandbox
 
 pytestmark = pytest.mark.integration
 

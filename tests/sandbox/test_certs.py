@@ -4,7 +4,7 @@ import ipaddress
 
 from cryptography import x509
 
-from sandbox.certs import ensure_certificates
+from empathy_sandbox.server.certs import ensure_certificates
 
 
 def test_certificates_are_created_once_and_cover_localhost(tmp_path):

@@ -13,8 +13,8 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from sandbox.accounting import Faults
-from sandbox.testing import running_sandbox
+from empathy_sandbox.server.accounting import Faults
+from empathy_sandbox.testing import running_sandbox
 
 pytestmark = pytest.mark.integration
 

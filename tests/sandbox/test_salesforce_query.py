@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from sandbox.salesforce_query import compile_query, fetch_rows
-from sandbox.soql import SoqlError, parse
+from empathy_sandbox.salesforce.query import compile_query, fetch_rows
+from empathy_sandbox.salesforce.soql import SoqlError, parse
 
 
 def run(store, soql, include_deleted=False, now=None):

@@ -52,7 +52,7 @@ def test_hubspot_engagements_are_associated(store):
 
 
 def test_ids_have_prefixes_and_case_safe_suffixes(store):
-    from sandbox.salesforce_ids import case_safe_suffix, normalize_id
+    from empathy_sandbox.salesforce.ids import case_safe_suffix, normalize_id
     for table, prefix in (("Contact", "003"), ("Task", "00T"), ("Case", "500"),
                           ("EmailMessage", "02s"), ("Opportunity", "006"), ("User", "005")):
         for (rid,) in rows(store, f'SELECT Id FROM "{table}"'):

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from sandbox.server import build_parser
-from sandbox.testing import running_sandbox
+from empathy_sandbox.server.main import build_parser
+from empathy_sandbox.testing import running_sandbox
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +60,7 @@ def test_reset_flag(tmp_path, clients):
 
 def test_sigterm_stops_cleanly(tmp_path):
     info_file = tmp_path / "info.json"
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--state-dir",
+    proc = subprocess.Popen([sys.executable, "-m", "empathy_sandbox", "serve", "--state-dir",
                              str(tmp_path), "--contacts", "30", "--days", "30",
                              "--info-file", str(info_file)])
     deadline = time.monotonic() + 60
@@ -75,7 +75,7 @@ def test_sigterm_stops_cleanly(tmp_path):
 def test_bad_faults_file_is_reported(tmp_path):
     faults = tmp_path / "faults.json"
     faults.write_text('{"error_rate": 2}')
-    result = subprocess.run([sys.executable, "-m", "sandbox", "serve", "--state-dir",
+    result = subprocess.run([sys.executable, "-m", "empathy_sandbox", "serve", "--state-dir",
                              str(tmp_path), "--faults", str(faults)], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2 and "error_rate" in result.stderr

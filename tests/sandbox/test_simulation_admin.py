@@ -2,8 +2,8 @@
 
 import pytest
 
-from sandbox.simulation_admin import classify
-from sandbox.testing import running_sandbox
+from empathy_sandbox.server.simulation_admin import classify
+from empathy_sandbox.testing import running_sandbox
 
 pytestmark = pytest.mark.integration
 

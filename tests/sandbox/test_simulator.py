@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from sandbox.simulator import advance, drop_labels, generate, load_config, truth
-from sandbox.world import ACTIVITY_KINDS, CRMS, STATES
+from empathy_sandbox.simulator.generate import advance, drop_labels, generate, load_config, truth
+from empathy_sandbox.simulator.world import ACTIVITY_KINDS, CRMS, STATES
 
 SCHEMA = {
     "owners": ["id", "email", "first_name", "last_name"],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.soql import BoolOp, Comparison, Not, SoqlError, parse
+from empathy_sandbox.salesforce.soql import BoolOp, Comparison, Not, SoqlError, parse
 
 
 def test_parses_fields_where_order_limit():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sandbox import sim_phrases, texts
+from empathy_sandbox.simulator import phrases as sim_phrases
+from empathy_sandbox.simulator import texts
 
 
 def test_a_few_hundred_distinct_base_sentences_expand_to_thousands():

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sandbox import simulator
-from sandbox.state import SeedParams, build_state, open_state
-from sandbox.store import Store
-from sandbox.world import World
-from sandbox.world_store import (
+from empathy_sandbox.simulator import generate as simulator
+from empathy_sandbox.server.state import SeedParams, build_state, open_state
+from empathy_sandbox.server.store import Store
+from empathy_sandbox.simulator.world import World
+from empathy_sandbox.simulator.world_store import (
     FRAMES,
     WORLD_DIR,
     WorldNotSaved,
