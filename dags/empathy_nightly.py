@@ -19,8 +19,9 @@ from empathy_engine.airflow_plugin.tasks import (
     validate_raw,
     write_back_crm,
 )
+from empathy_engine.core.crms import SOURCES
 
-CRMS = ["salesforce", "hubspot"]
+CRMS = list(SOURCES)
 
 
 @dag(

@@ -10,7 +10,7 @@ from empathy_engine.connectors import hubspot, hubspot_sink, salesforce
 from empathy_engine.connectors.ledger import TaskLedger
 from empathy_engine.connectors.retry import ApiBudget
 from empathy_engine.connectors.settings import HubSpotSettings, SalesforceSettings
-
+from empathy_engine.core.crms import SOURCES
 from empathy_engine.pipeline import CrmIO
 
 
@@ -29,7 +29,7 @@ def hubspot_io(settings: HubSpotSettings, ledger_url: str | None = None) -> CrmI
                  hubspot_sink.HubSpotTaskSink(client, settings, budget, ledger))
 
 
-def from_sandbox_info(info: dict, crms=("salesforce", "hubspot"),
+def from_sandbox_info(info: dict, crms=SOURCES,
                       ledger_url: str | None = None) -> dict[str, CrmIO]:
     """Readers and writers for the local sandbox CRM described by its info file."""
     out: dict[str, CrmIO] = {}

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from empathy_engine.core.config import PipelineConfig, RunPaths
+from empathy_engine.core.crms import SOURCES
 from empathy_engine.core.errors import EmpathyError
 
 
@@ -50,9 +51,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     info = json.loads(Path(args.sandbox_info).read_text())
     config = PipelineConfig(data_dir=args.data_dir, dry_run=args.dry_run,
                             risk_threshold=args.risk_threshold, keep_text=args.keep_text,
-                            full_refresh=args.full_refresh, holdout_share=args.holdout_share)
+                            full_refresh=args.full_refresh, holdout_share=args.holdout_share,
+                            sources=tuple(args.crm))
     run_date = args.date or _sandbox_date(info)
-    crms = from_sandbox_info(info, tuple(args.crm), config.task_ledger_url)
+    crms = from_sandbox_info(info, config.sources, config.task_ledger_url)
     report = run_pipeline(config, run_date, crms)
     print(render_markdown(report))
     return 0
@@ -69,7 +71,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from empathy_engine.models.evaluate import evaluate, format_evaluation, load_activities, load_contacts
+    from empathy_engine.models.evaluate import (
+        evaluate,
+        format_evaluation,
+        load_activities,
+        load_contacts,
+    )
 
     activities = load_activities(args.activities)
     contacts = load_contacts(args.contacts) if args.contacts else None
@@ -135,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="info file written by `empathy sandbox serve --info-file`")
     run.add_argument("--date", type=_date, help="run date (default: the sandbox's today)")
     run.add_argument("--data-dir", default=PipelineConfig().data_dir)
-    run.add_argument("--crm", action="append", choices=["salesforce", "hubspot"],
+    run.add_argument("--crm", action="append", choices=list(SOURCES),
                      default=None, help="only this CRM (repeatable; default both)")
     run.add_argument("--dry-run", action="store_true", help="decide, but write nothing")
     run.add_argument("--keep-text", action="store_true", help="keep message text after scoring")
@@ -191,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if rest and not getattr(args, "passthrough", False):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if getattr(args, "crm", None) is None and args.command == "run":
-        args.crm = ["salesforce", "hubspot"]
+        args.crm = list(SOURCES)
     try:
         return args.func(args, rest) if getattr(args, "passthrough", False) else args.func(args)
     except EmpathyError as exc:

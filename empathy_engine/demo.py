@@ -16,6 +16,7 @@ import requests
 from rich.console import Console
 
 from empathy_engine.airflow_env import PROJECT, airflow_env, dags_test, ensure_db
+from empathy_engine.sandbox_process import running_sandbox
 from empathy_engine.stages.report import render_markdown
 
 console = Console()

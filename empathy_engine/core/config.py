@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from empathy_engine.core.crms import SOURCES
 from empathy_engine.core.errors import ConfigError
 
 LABELS = ("inactive", "drop")
@@ -22,7 +23,7 @@ class PipelineConfig:
 
     data_dir: str = field(default_factory=lambda: os.environ.get("EMPATHY_DATA_DIR",
                                                                  DEFAULT_DATA_DIR))
-    sources: tuple[str, ...] = ("salesforce", "hubspot")
+    sources: tuple[str, ...] = SOURCES
     horizon_days: int = 28
     label: str = "inactive"
     risk_threshold: float = 0.5
@@ -34,9 +35,9 @@ class PipelineConfig:
     full_refresh: bool = False  # ignore the extract bookmarks and pull every CRM in full
 
     def __post_init__(self):
-        unknown = set(self.sources) - {"salesforce", "hubspot"}
+        unknown = set(self.sources) - set(SOURCES)
         if unknown or not self.sources:
-            raise ConfigError(f"sources must be a non-empty subset of salesforce, hubspot; "
+            raise ConfigError(f"sources must be a non-empty subset of {', '.join(SOURCES)}; "
                               f"got {list(self.sources)}")
         if self.label not in LABELS:
             raise ConfigError(f"label must be one of {LABELS}, got {self.label!r}")

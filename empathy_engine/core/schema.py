@@ -37,7 +37,6 @@ INBOUND = "inbound"
 OUTBOUND = "outbound"
 DIRECTIONS = (INBOUND, OUTBOUND)
 
-SOURCES = ("salesforce", "hubspot")
 
 CONTACTS = pa.schema(
     [

@@ -1,0 +1,3 @@
+"""The CRMs the product reads and writes: the one list every module uses."""
+
+SOURCES: tuple[str, ...] = ("salesforce", "hubspot")
