@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from empathy_engine.stages.score import train
+    from empathy_engine.stages.train import train
 
     config = PipelineConfig(data_dir=args.data_dir, horizon_days=args.horizon_days,
                             label=args.label)

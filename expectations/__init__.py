@@ -9,7 +9,7 @@ returns a :class:`QualityReport`. A failed gate raises
 >>> validate_decisions(decisions).raise_for_failure()  # doctest: +SKIP
 """
 
-from empathy_engine.expectations.report import QualityReport
+from empathy_engine.expectations.quality_report import QualityReport
 from empathy_engine.expectations.runner import validate, validate_activities, validate_contacts, validate_decisions
 from empathy_engine.expectations.suites import SUITE_NAMES, build_suite
 

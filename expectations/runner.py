@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from empathy_engine.expectations.report import QualityReport, describe_failure
+from empathy_engine.expectations.quality_report import QualityReport, describe_failure
 from empathy_engine.expectations.suites import build_suite, id_column
 
 if TYPE_CHECKING:

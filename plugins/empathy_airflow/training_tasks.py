@@ -26,7 +26,7 @@ def latest_run(data_dir: str, on_or_before: date) -> date:
 @task
 def train_challenger() -> dict:
     """Train on the latest run's history; the registry promotes it only if not worse."""
-    from empathy_engine.stages.score import train
+    from empathy_engine.stages.train import train
 
     config = config_from_context()
     run_date = latest_run(config.data_dir, run_date_from_context())

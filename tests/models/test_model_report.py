@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from empathy_engine.models.report import write_report
+from empathy_engine.models.model_report import write_report
 
 
 def test_report_holds_metrics_and_plots(tmp_path, trained):
