@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from empathy_engine.core.crms import SOURCES
 from empathy_engine.core import schema
 from empathy_engine.expectations.suites import SUITE_NAMES, build_suite, load_suite_definition, suite_path
 
@@ -35,8 +36,8 @@ def test_required_columns_match_the_schema(name, table):
     [
         ("activities", "kind", schema.ACTIVITY_KINDS),
         ("activities", "direction", schema.DIRECTIONS),
-        ("activities", "source", schema.SOURCES),
-        ("contacts", "source", schema.SOURCES),
+        ("activities", "source", SOURCES),
+        ("contacts", "source", SOURCES),
         ("decisions", "action", schema.ACTIONS),
     ],
 )
