@@ -41,7 +41,7 @@ def conform(df: pd.DataFrame, table_schema: pa.Schema) -> pd.DataFrame:
         elif pa.types.is_floating(field.type):
             df[field.name] = pd.to_numeric(df[field.name], errors="coerce").astype("float64")
         elif pa.types.is_boolean(field.type):
-            df[field.name] = df[field.name].fillna(False).astype(bool)
+            df[field.name] = df[field.name].astype("boolean").fillna(False).astype(bool)
         else:
             df[field.name] = df[field.name].astype("object").where(df[field.name].notna(), None)
     return df
