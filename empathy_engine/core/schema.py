@@ -105,3 +105,31 @@ DECISIONS = pa.schema(
         ("opted_out", pa.bool_()),
     ]
 )
+
+#: Labels scored from an activity's text with the tone (``models.requests``), kept after the
+#: text is dropped: what a task needs to name the person's request, problem and case.
+ACTIVITY_LABELS = pa.schema(
+    [
+        ("request", pa.bool_()),  # inbound message asks us for something (quote, call, help …)
+        ("topic", pa.string()),  # short label: "quote for extra seats", "single sign-on outage"
+        ("case_subject", pa.string()),  # case_opened rows: the case's subject, cleaned, capped
+    ]
+)
+
+#: Columns the post-policy steps add to the decisions (``models.one_task``, ``models.capacity``,
+#: ``models.task_text``); every DECISIONS column keeps its meaning.
+DECISION_EXTRAS = pa.schema(
+    [
+        ("policy_reason", pa.string()),  # the policy's own reason before the post-policy steps
+        ("target_crm", pa.string()),  # the one CRM this person's task is written to
+        ("target_source_id", pa.string()),  # the contact record there
+        ("target_owner_id", pa.string()),  # the owner the person is most engaged with there
+        ("task_state", pa.string()),  # "new" | "update" | "keep" | "close" | "none"
+        ("supersedes", pa.string()),  # action key of the open task this decision updates
+        ("close_keys", pa.string()),  # "crm:action_key" of open tasks to close, space-separated
+        ("model_detail", pa.string()),  # risk and model reasons, for the curious (not in text)
+        ("expected_benefit", pa.float64()),  # what ranks tasks when an owner's cap binds
+        ("request_topic", pa.string()),
+        ("case_subject", pa.string()),
+    ]
+)
