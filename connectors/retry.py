@@ -4,6 +4,11 @@ Both client libraries raise their own exceptions (simple-salesforce's ``Salesfor
 family, hubspot-api-client's per-package ``ApiException``); ``describe_failure`` reduces either
 to a status, a body and headers, ``classify`` turns that into a :class:`Verdict`, and
 ``call`` runs a request under that policy with backoff, jitter and ``Retry-After``.
+
+A request that creates records is not idempotent: when its answer is lost (a timeout, a reset
+connection, a 5xx from a gateway) the records may exist. ``call(..., idempotent=False)`` never
+repeats such a request; it raises :class:`AmbiguousWrite`, and the caller looks up what was
+applied before it creates what is missing.
 """
 
 from __future__ import annotations
@@ -45,6 +50,18 @@ class Verdict:
     wait_s: float | None  # what the server asked for, if anything
     error: type[CrmError]
     message: str
+
+
+class AmbiguousWrite(CrmError):
+    """A non-idempotent write failed without a clear answer: it may have been applied."""
+
+
+class DailyAllowanceSpent(CrmBudgetExceeded):
+    """The CRM's own daily allowance is spent (retrying today cannot help)."""
+
+
+#: error codes of an expired session or token, as opposed to wrong credentials
+EXPIRED_CODES = {"INVALID_SESSION_ID", "EXPIRED_AUTHENTICATION"}
 
 
 class ApiBudget:
@@ -118,14 +135,20 @@ def classify(crm: str, failure: Failure) -> Verdict:
         return Verdict(True, None, CrmError, f"{crm}: {failure.what}; check the host and network")
     if status == 429:
         if code == "DAILY":
-            return Verdict(False, None, CrmBudgetExceeded,
+            return Verdict(False, None, DailyAllowanceSpent,
                            f"{where}: the account's daily API allowance is spent; the run "
                            "resumes safely tomorrow, or ask HubSpot for a higher limit.")
         return Verdict(True, _retry_after(failure.headers) or 10.0, CrmError, f"{where}: rate limited")
     if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
-        return Verdict(False, None, CrmBudgetExceeded,
+        return Verdict(False, None, DailyAllowanceSpent,
                        f"{where}: the org's daily API requests are spent (shared by every "
                        "integration); re-run when the 24-hour window frees calls.")
+    if status == 401 and code in EXPIRED_CODES:
+        return Verdict(False, None, CrmAuthError,
+                       f"{where}: the session or token expired and this connection cannot renew "
+                       "it (a fixed session id or token); give the Airflow connection a login "
+                       "that renews (Salesforce: username + password or an OAuth consumer key; "
+                       "HubSpot: a private app token, which does not expire) and re-run.")
     if status == 401:
         return Verdict(False, None, CrmAuthError,
                        f"{where}: the credentials were refused or the session expired; update "
@@ -151,9 +174,18 @@ def _wait(state: RetryCallState) -> float:
     return min(max(asked or 0.0, backoff), 60.0)
 
 
+def is_ambiguous(failure: Failure) -> bool:
+    """No clear answer: the request may have been applied (no response, 408, or a 5xx)."""
+    return failure.status is None or failure.status == 408 or failure.status >= 500
+
+
 def call(crm: str, fn: Callable[..., T], *args, budget: ApiBudget | None = None,
-         attempts: int = 5, **kwargs) -> T:
-    """Run one CRM request under the retry policy; raise a ``CrmError`` subclass when it fails."""
+         attempts: int = 5, idempotent: bool = True, **kwargs) -> T:
+    """Run one CRM request under the retry policy; raise a ``CrmError`` subclass when it fails.
+
+    ``idempotent=False`` (creates): a failure that may have been applied raises
+    :class:`AmbiguousWrite` at once instead of being repeated; clear refusals (429) retry.
+    """
 
     def once() -> T:
         if budget is not None:
@@ -165,6 +197,10 @@ def call(crm: str, fn: Callable[..., T], *args, budget: ApiBudget | None = None,
             if failure is None:
                 raise
             verdict = classify(crm, failure)
+            if verdict.retry and not idempotent and is_ambiguous(failure):
+                raise AmbiguousWrite(f"{verdict.message}; the write may have been applied, so "
+                                     "it is looked up before anything is created again",
+                                     crm=crm, status=failure.status) from exc
             if verdict.retry:
                 log.warning("%s; retrying", verdict.message)
                 raise _Retry(verdict) from exc

@@ -3,7 +3,9 @@
 Reads go through ``SalesforceSource`` (one base owns paging, retries, the budget and each
 stream's incremental window; a stream is a few lines declaring its sObject, fields, filter and
 replication key). Writes go through ``SalesforceTaskSink``: sObject Collections upsert on
-the Task external-ID field, 200 records per call, so a re-run updates instead of duplicating.
+the Task external-ID field, 200 records per call, so a re-run updates instead of duplicating
+(and a call whose answer was lost is safely repeated). A client that logged in (OAuth or
+SOAP) renews an expired session itself and repeats the call (simple-salesforce).
 """
 
 from __future__ import annotations
@@ -263,8 +265,10 @@ class SalesforceTaskSink:
                 "Subject": task["subject"][:255], "Description": task["body"],
                 "ActivityDate": str(task["due_date"]), "Priority": task["priority"]}
 
-    def write(self, tasks: pd.DataFrame) -> WriteResult:
-        result = WriteResult(SOURCE)
+    def write(self, tasks: pd.DataFrame, result: WriteResult | None = None) -> WriteResult:
+        """Upsert ``tasks`` (idempotent: a lost answer is safely repeated); ``result`` is
+        filled collection by collection, so a failure leaves what was written known."""
+        result = WriteResult(SOURCE) if result is None else result
         records = tasks.to_dict("records")
         path = f"composite/sobjects/Task/{self.settings.key_field}"
         for start in range(0, len(records), COLLECTION_LIMIT):

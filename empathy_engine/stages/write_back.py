@@ -12,10 +12,11 @@ from empathy_engine.core.config import RunPaths
 from empathy_engine.core.errors import CrmError
 
 log = logging.getLogger(__name__)
+COLUMNS = ["crm", "action_key", "task_id", "status", "error"]
 
 
 class TaskSink(Protocol):
-    def write(self, tasks: pd.DataFrame) -> WriteResult: ...
+    def write(self, tasks: pd.DataFrame, result: WriteResult | None = None) -> WriteResult: ...
 
 
 def tasks_for(paths: RunPaths, crm: str) -> pd.DataFrame:
@@ -29,20 +30,38 @@ def tasks_for(paths: RunPaths, crm: str) -> pd.DataFrame:
 
 
 def write_back(sink: TaskSink, crm: str, paths: RunPaths, *, dry_run: bool = False) -> dict:
-    """Upsert this CRM's tasks; raise ``CrmError`` after logging if any row failed.
+    """Write this CRM's tasks; raise ``CrmError`` after logging if any row failed.
 
-    Every row's outcome lands in ``writeback_<crm>.parquet`` before anything is raised, and
-    the upserts are keyed by the action key, so Airflow's retry redoes only what is missing
-    without creating duplicates.
+    Every row's outcome lands in ``writeback_<crm>.parquet`` before anything is raised --
+    also when a call fails for good midway (an expired session, a spent allowance, a CRM
+    that keeps failing): the rows written until then are kept, the others are marked failed,
+    and the error says how many were written. Writes are keyed by the action key, so a re-run
+    (or Airflow's retry) redoes only what is missing, without creating duplicates.
     """
     tasks = tasks_for(paths, crm)
     if dry_run:
         log.info("dry run: %d %s tasks not written", len(tasks), crm)
         return {"crm": crm, "planned": len(tasks), "created": 0, "updated": 0, "failed": 0,
                 "dry_run": True}
-    result = sink.write(tasks) if len(tasks) else WriteResult(crm)
-    pd.DataFrame(result.rows(), columns=["crm", "action_key", "task_id", "status", "error"]
-                 ).to_parquet(paths.file(f"writeback_{crm}.parquet"), index=False)
+    result, stopped = WriteResult(crm), None
+    try:
+        if len(tasks):
+            sink.write(tasks, result)
+    except CrmError as exc:
+        stopped = exc
+        for key in set(tasks["action_key"]) - result.done():
+            result.failed(key, f"not written: the run stopped before this task ({exc})")
+    pd.DataFrame(result.rows(), columns=COLUMNS).to_parquet(
+        paths.file(f"writeback_{crm}.parquet"), index=False)
+    log.info("%s: %d created, %d updated, %d failed of %d tasks", crm, len(result.created),
+             len(result.updated), len(result.errors), len(tasks))
+    if stopped is not None:
+        raise type(stopped)(
+            f"{crm}: write-back stopped after {result.written()} of {len(tasks)} tasks were "
+            f"written ({len(result.created)} created, {len(result.updated)} updated; every "
+            f"row's outcome is in writeback_{crm}.parquet): {stopped} Re-run the same date "
+            "once that is fixed: written tasks are found and updated, never duplicated.",
+            crm=crm, status=stopped.status) from stopped
     summary = {"crm": crm, "planned": len(tasks), "created": len(result.created),
                "updated": len(result.updated), "failed": len(result.errors), "dry_run": False}
     if result.errors:

@@ -98,7 +98,7 @@ def test_ledger_mode_when_the_key_property_cannot_be_unique(fresh_sandbox, tmp_p
     crashed = _tasks(contacts.iloc[3:], 2, "20261104")
     by_key = {t["action_key"]: t for t in crashed.to_dict("records")}
     ledger.mark_pending("hubspot", {k: str(t["source_id"]) for k, t in by_key.items()})
-    sink._create(list(by_key), by_key, WriteResult("hubspot"))
+    sink._create(list(by_key), by_key, WriteResult("hubspot"), keyed=False, find=lambda keys: {})
     with ledger.engine.begin() as conn:
         conn.execute(sa.update(ledger_table).values(task_id=None)
                      .where(ledger_table.c.action_key.in_(list(by_key))))

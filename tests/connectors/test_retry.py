@@ -38,14 +38,14 @@ def test_hubspot_burst_limit_is_retried_after_the_window():
 def test_hubspot_daily_limit_is_not_retried():
     body = json.dumps({"errorType": "RATE_LIMIT", "policyName": "DAILY"})
     verdict = classify("hubspot", failure(429, body))
-    assert not verdict.retry and verdict.error is CrmBudgetExceeded
+    assert not verdict.retry and issubclass(verdict.error, CrmBudgetExceeded)
 
 
 def test_salesforce_request_limit_is_budget_error():
     body = json.dumps([{"message": "TotalRequests Limit exceeded.",
                         "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
     verdict = classify("salesforce", failure(403, body))
-    assert not verdict.retry and verdict.error is CrmBudgetExceeded
+    assert not verdict.retry and issubclass(verdict.error, CrmBudgetExceeded)
     assert "24-hour" in verdict.message
 
 

@@ -18,7 +18,6 @@ import re
 from starlette.requests import Request
 from starlette.responses import Response
 
-from empathy_sandbox.server.accounting import HUBSPOT, Refusal
 from empathy_sandbox.hubspot.associations_api import AssociationsApi
 from empathy_sandbox.hubspot.errors import HsError, not_found
 from empathy_sandbox.hubspot.http import (
@@ -30,6 +29,7 @@ from empathy_sandbox.hubspot.http import (
 from empathy_sandbox.hubspot.objects_read_api import ObjectsReadApi
 from empathy_sandbox.hubspot.objects_write_api import ObjectsWriteApi
 from empathy_sandbox.hubspot.owners_properties_api import OwnersAndPropertiesApi
+from empathy_sandbox.server.accounting import HUBSPOT, Refusal
 from empathy_sandbox.server.runtime import Sandbox, bearer
 
 log = logging.getLogger("sandbox")
@@ -66,6 +66,9 @@ class HubSpotApi:
         except Exception:  # noqa: BLE001 - a sandbox bug still answers in HubSpot's format
             log.exception("hubspot handler failed")
             response = json_response(server_error_body(), 500)
+        lost = await self.sb.accounting.lose_response(HUBSPOT, endpoint, response.status_code)
+        if lost is not None:  # the write stands; its answer never reaches the client
+            return self._refusal(lost)
         if not is_search:
             self._limit_headers(response)
         return response
@@ -100,4 +103,8 @@ class HubSpotApi:
             # would silently retry GETs that carry it, hiding the 429 from the caller.
             self._limit_headers(response)
             return response
+        if refusal.kind == "lost_response":
+            return json_response(server_error_body(
+                f"{refusal.status} from the gateway (sandbox fault: the write was applied)"),
+                refusal.status)
         return json_response(server_error_body("internal error (sandbox fault)"), 502)

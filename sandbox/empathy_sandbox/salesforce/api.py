@@ -18,10 +18,10 @@ from starlette.responses import JSONResponse, Response
 
 from empathy_sandbox.salesforce import schema as S
 from empathy_sandbox.salesforce import writes as W
-from empathy_sandbox.server.accounting import SALESFORCE, Refusal
-from empathy_sandbox.server.runtime import Sandbox, bearer
 from empathy_sandbox.salesforce.query import Plan, compile_query, fetch_rows
 from empathy_sandbox.salesforce.soql import SoqlError, parse
+from empathy_sandbox.server.accounting import SALESFORCE, Refusal
+from empathy_sandbox.server.runtime import Sandbox, bearer
 
 log = logging.getLogger("sandbox")
 DEFAULT_BATCH = 2000
@@ -96,6 +96,13 @@ class SalesforceApi:
         refusal = await self.sb.accounting.admit(SALESFORCE, endpoint, session=token)
         if refusal is not None:
             return self._refusal(refusal)
+        response = await self._serve(handler, request, version, args)
+        lost = await self.sb.accounting.lose_response(SALESFORCE, endpoint, response.status_code)
+        if lost is not None:  # the write stands; its answer never reaches the client
+            return self._refusal(lost)
+        return response
+
+    async def _serve(self, handler, request: Request, version: str, args) -> Response:
         try:
             return await handler(request, version, *args)
         except SfError as exc:
@@ -143,6 +150,10 @@ class SalesforceApi:
         if refusal.kind == "daily_limit":
             return self._json([{"message": "TotalRequests Limit exceeded.",
                                 "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)
+        if refusal.kind == "lost_response":  # a gateway's page, as Salesforce's edge sends it
+            return Response(f"<html><body>{refusal.status} from the gateway (sandbox fault: "
+                            "the write was applied)</body></html>", status_code=refusal.status,
+                            media_type="text/html")
         return self._json([{"message": "Server temporarily unavailable (sandbox fault).",
                             "errorCode": "SERVER_UNAVAILABLE"}], 503)
 

@@ -4,6 +4,11 @@ Every API call passes :meth:`Accounting.admit` before it is served. That is wher
 counted, where daily allowances and HubSpot's rolling 10-second window are enforced, and where
 faults switched on through ``--faults`` / ``POST /_admin/faults`` happen (5xx responses, added
 latency, expired sessions). The front ends turn a refusal into each CRM's own error format.
+
+Those faults all strike *before* a call is served. :meth:`Accounting.lose_response` is the
+other kind: a write endpoint has applied the write, and then its answer is lost (a 502 from a
+gateway, or held back past the client's read timeout), which is what makes a blind retry of a
+create a duplicate.
 """
 
 from __future__ import annotations
@@ -20,6 +25,17 @@ DEFAULT_HS_DAILY = 1_000_000
 HS_BURST_DEFAULT = 100  # Free/Starter private apps: 100 requests per rolling 10 s
 HS_WINDOW_S = 10.0
 HS_SEARCH_PER_SECOND = 5
+#: endpoint labels (see the routers) of the calls that write records: creates, updates,
+#: upserts, archives / deletes and association writes, single and batch, in either CRM
+WRITE_LABELS = ("create ", "update ", "upsert ", "delete ", "archive ", "batch create ",
+                "batch update ", "batch upsert ", "batch archive ", "collection ",
+                "v4 associate", "v4 batch create")
+LOST_KINDS = ("502", "timeout")
+
+
+def is_write(endpoint: str) -> bool:
+    """Whether an endpoint label names a record write (property definitions are not)."""
+    return endpoint.startswith(WRITE_LABELS) and not endpoint.startswith("create property")
 
 
 @dataclass
@@ -32,7 +48,13 @@ class Faults:
     expire_session_after: int = 0  # calls per session/token; 0 = never
     salesforce_daily_limit: int = 0  # 0 = the default allowance
     hubspot_daily_limit: int = 0
-    seed: int | None = None  # makes error_rate reproducible
+    seed: int | None = None  # makes error_rate and lost_response_rate reproducible
+    # after the write was applied: the answer is lost ("502" from a gateway, or "timeout":
+    # held back lost_response_hold_ms, then a 504, so a client with a shorter timeout gives up)
+    lost_response_rate: float = 0.0
+    lost_response: str = "502"
+    lost_response_hold_ms: int = 30_000
+    lost_response_max: int = 0  # at most this many lost answers; 0 = no limit
 
     @classmethod
     def from_json(cls, data: dict) -> Faults:
@@ -44,10 +66,13 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault(s) {sorted(unknown)}; known: {sorted(known)}")
         faults = cls(**data)
-        if not 0 <= float(faults.error_rate) <= 1:
-            raise ValueError("error_rate must be between 0 and 1")
+        for name in ("error_rate", "lost_response_rate"):
+            if not 0 <= float(getattr(faults, name)) <= 1:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if faults.lost_response not in LOST_KINDS:
+            raise ValueError(f"lost_response must be one of {list(LOST_KINDS)}")
         for name in ("latency_ms", "expire_session_after", "salesforce_daily_limit",
-                     "hubspot_daily_limit"):
+                     "hubspot_daily_limit", "lost_response_hold_ms", "lost_response_max"):
             if int(getattr(faults, name)) < 0:
                 raise ValueError(f"{name} must be >= 0")
         return faults
@@ -59,7 +84,7 @@ class Faults:
 @dataclass
 class Refusal:
     """Why a call is refused: ``kind`` is one of unauthorized, expired, daily_limit,
-    rate_limit, search_rate_limit, server_error."""
+    rate_limit, search_rate_limit, server_error, lost_response (the write was applied)."""
 
     kind: str
     status: int
@@ -75,6 +100,7 @@ class Accounting:
         self.refused: Counter[tuple[str, str]] = Counter()
         self.daily_used: Counter[str] = Counter()
         self.session_calls: Counter[str] = Counter()
+        self.lost: Counter[str] = Counter()  # answers lost after a write was applied
         self._window: deque[float] = deque()
         self._search_window: deque[float] = deque()
         self._rng = random.Random()
@@ -85,6 +111,7 @@ class Accounting:
         self._rng = random.Random(faults.seed)
         self.daily_used.clear()
         self.session_calls.clear()
+        self.lost.clear()
         self._window.clear()
         self._search_window.clear()
 
@@ -136,6 +163,25 @@ class Accounting:
             return self._refuse(crm, endpoint, Refusal("server_error", 503), counted=True)
         return None
 
+    async def lose_response(self, crm: str, endpoint: str, status: int) -> Refusal | None:
+        """After a write endpoint has applied a write (``status`` < 300): whether its answer
+        is lost, and how. A timeout first holds the answer back for the configured time."""
+        f = self.faults
+        if not (f.lost_response_rate and status < 300 and is_write(endpoint)):
+            return None
+        if f.lost_response_max and self.lost[crm] >= int(f.lost_response_max):
+            return None
+        if self._rng.random() >= float(f.lost_response_rate):
+            return None
+        self.lost[crm] += 1
+        if f.lost_response == "timeout":
+            await asyncio.sleep(int(f.lost_response_hold_ms) / 1000)
+            refusal = Refusal("lost_response", 504)
+        else:
+            refusal = Refusal("lost_response", 502)
+        self.refused[(crm, f"{endpoint} -> {refusal.status} lost_response (applied)")] += 1
+        return refusal
+
     def served(self, crm: str, records: int) -> None:
         self.records[crm] += records
 
@@ -165,6 +211,7 @@ class Accounting:
                 "records_served": self.records[crm],
                 "daily_used": self.daily_used[crm],
                 "daily_limit": self.daily_limit(crm),
+                "lost_responses": self.lost[crm],
             }
         out["faults"] = self.faults.to_json()
         return out
