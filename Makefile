@@ -9,10 +9,10 @@ export no_proxy := 127.0.0.1,localhost
 
 .PHONY: demo test test-unit bench lint clean
 
-$(STAMP): pyproject.toml sandbox/pyproject.toml
+$(STAMP): pyproject.toml sandbox/pyproject.toml lab/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./sandbox -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e ./sandbox -e ./lab -e '.[test]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

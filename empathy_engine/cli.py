@@ -7,6 +7,7 @@
     empathy evaluate ...         backtest the model on any activity export
     empathy outcomes ...         uplift of each action against the randomized hold-out
     empathy airflow-env ...      print AIRFLOW_CONN_* exports pointing at a running sandbox
+    empathy simulate-policy ...  the policy and baselines against the simulator's exact truth
 """
 
 from __future__ import annotations
@@ -103,6 +104,19 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate_policy(args: argparse.Namespace, rest: list[str]) -> int:
+    """Run ``python -m empathy_lab simulate-policy``: the lab imports the product and the
+    simulator, which never import each other (docs/architecture.md)."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("empathy_lab") is None:
+        raise EmpathyError("simulate-policy needs the lab, a separate package (lab/ in the "
+                           "repository) beside the sandbox; install both with `pip install "
+                           "-e ./sandbox -e ./lab` (`make test` and `make demo` do this)")
+    return subprocess.call([sys.executable, "-m", "empathy_lab", "simulate-policy", *rest])
+
+
 def cmd_airflow_env(args: argparse.Namespace) -> int:
     from empathy_engine.access import airflow_connection_env
 
@@ -182,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the deciding run's threshold")
     outcomes.add_argument("--json", action="store_true")
     outcomes.set_defaults(func=cmd_outcomes)
+
+    simulate = sub.add_parser(
+        "simulate-policy", add_help=False,
+        help="run the policy and baselines forward in simulated worlds, scored with exact "
+             "counterfactuals: --contacts N --weeks W --seed S [--config FILE]... [--json] "
+             "(`empathy simulate-policy --help` lists the options)")
+    simulate.set_defaults(func=cmd_simulate_policy, passthrough=True)
 
     env = sub.add_parser("airflow-env", help="print AIRFLOW_CONN_* exports for a sandbox")
     env.add_argument("--sandbox-info", required=True)

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--info-file", type=Path, help="write connection details here")
     serve.add_argument("--reset", action="store_true", help="reseed even if state exists")
     serve.add_argument("--faults", type=Path, help="JSON file of faults to switch on")
+    serve.add_argument("--sim-config", type=Path, action="append", default=[],
+                       help="TOML with any subset of simulator.toml's sections and keys, "
+                            "merged over the defaults (repeatable: later files win)")
     serve.add_argument("--log-level", default="warning")
     return parser
 
@@ -73,6 +76,13 @@ def main(argv: list[str]) -> int:
     if args.contacts < 1 or args.days < 1:
         print("sandbox: --contacts and --days must be positive", file=sys.stderr)
         return 2
+    if args.sim_config:
+        from empathy_sandbox.simulator.config import use_overlays
+        try:
+            use_overlays(args.sim_config)
+        except ValueError as exc:
+            print(f"sandbox: cannot use --sim-config: {exc}", file=sys.stderr)
+            return 2
     faults = None
     if args.faults:
         from empathy_sandbox.server.accounting import Faults

@@ -3,6 +3,10 @@
 ``load_config`` merges overrides into the TOML defaults and validates the result early, with
 messages that say which key is wrong and how to fix it; ``SimConfig`` holds the parameters
 as numpy arrays in the shapes the vectorised simulation uses.
+
+A *world file* (``read_overlay``) is a TOML holding any subset of ``simulator.toml``'s
+sections and keys; ``load_config(overlays=[...])`` merges it over the defaults, and
+``use_overlays`` makes it the process default (the server's ``--sim-config``).
 """
 
 from __future__ import annotations
@@ -44,14 +48,54 @@ class SimConfig:
         return int(self.raw["truth"]["horizon_days"])
 
 
-def load_config(path: str | None = None, **overrides) -> SimConfig:
+#: World files merged over the defaults by every ``load_config()`` in this process.
+_PROCESS_OVERLAYS: list[dict] = []
+
+
+def read_overlay(path: str | Path) -> dict:
+    """A world file's tables, checked against the defaults' sections and keys."""
+    try:
+        with open(path, "rb") as fh:
+            overlay = tomllib.load(fh)
+    except OSError as exc:
+        raise ValueError(f"cannot read simulator config {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"simulator config {path} is not valid TOML: {exc}") from exc
+    with open(DEFAULT_PATH, "rb") as fh:
+        _check_known(tomllib.load(fh), overlay, str(path), "")
+    return overlay
+
+
+def _check_known(default: dict, overlay: dict, path: str, prefix: str) -> None:
+    """Every key of ``overlay`` must exist in ``default`` (a typo must not pass silently)."""
+    for key, value in overlay.items():
+        name = f"{prefix}{key}"
+        if key not in default:
+            known = ", ".join(sorted(default))
+            raise ValueError(f"{path}: unknown simulator key [{name}]; known here: {known}")
+        if isinstance(value, dict) and isinstance(default[key], dict):
+            _check_known(default[key], value, path, f"{name}.")
+
+
+def use_overlays(paths) -> None:
+    """Merge these world files over the defaults in every later ``load_config()``."""
+    _PROCESS_OVERLAYS[:] = [read_overlay(p) for p in paths]
+    if _PROCESS_OVERLAYS:
+        load_config()  # fail now, not on the first request, if the merged world is invalid
+
+
+def load_config(path: str | None = None, *, overlays=None, **overrides) -> SimConfig:
     """Read simulator parameters from ``path`` (default: ``sandbox/simulator.toml``).
 
-    Each override is a section name (its table is merged), ``section__key``, or a key that
-    exists in exactly one section, e.g. ``load_config(opt_out_share=0.2)``.
+    ``overlays`` are world-file tables (``read_overlay``) merged in order over the file;
+    by default those set with ``use_overlays``. Each override is then a section name (its
+    table is merged), ``section__key``, or a key that exists in exactly one section, e.g.
+    ``load_config(opt_out_share=0.2)``.
     """
     with open(path or DEFAULT_PATH, "rb") as fh:
         raw = tomllib.load(fh)
+    for overlay in _PROCESS_OVERLAYS if overlays is None else overlays:
+        raw = _merge(raw, overlay)
     for key, value in overrides.items():
         _apply_override(raw, key, value)
     return _build(raw)
