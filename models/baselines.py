@@ -14,16 +14,12 @@ a forecaster on equal terms with the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from empathy_engine.models.customer_base import bgnbd_inputs, fit_bgnbd
+from empathy_engine.models.model import build_pipeline
 
 BASELINES = ("recency", "trend", "rfm", "bgnbd")
 _RFM_COLUMNS = ("days_since_last_activity", "engaged_days", "spend_365d", "tenure_days")
@@ -47,28 +43,46 @@ def raw_scores(features: pd.DataFrame, *, rfm=None, bgnbd=None, horizon_days=28.
     return {name: np.nan_to_num(score, nan=np.nanmedian(score)) for name, score in scores.items()}
 
 
-@dataclass
-class FittedBaselines:
-    """Baselines fitted on training rows, ready to score any feature table."""
+class Baselines:
+    """The baselines, fitted on training rows, then ready to score any feature table.
 
-    horizon_days: float
-    label: str = "inactive"
-    rfm: object = None
-    calibrators: dict = field(default_factory=dict)
+    Follows the scikit-learn estimator conventions (arguments stored as given, :meth:`fit`
+    returns ``self``, learned state ends in ``_``) but reads named feature-table columns and
+    returns one forecast per baseline, so it is not a drop-in scikit-learn classifier.
 
-    @classmethod
-    def fit(cls, features, labels, *, horizon_days: float, label: str = "inactive", seed=0):
+    Parameters
+    ----------
+    horizon_days : float, default 28.0
+        The label window the BG/NBD forecast looks ahead.
+    label : {"inactive", "drop"}, default "inactive"
+    random_state : int, default 0
+        Seed of the BG/NBD fit's sample.
+
+    Attributes
+    ----------
+    rfm_ : sklearn.pipeline.Pipeline
+        The RFM logistic regression (:func:`models.model.build_pipeline`).
+    calibrators_ : dict of str to IsotonicRegression
+        Each baseline's map from raw score to probability.
+    """
+
+    def __init__(self, horizon_days: float = 28.0, label: str = "inactive", random_state=0):
+        self.horizon_days = horizon_days
+        self.label = label
+        self.random_state = random_state
+
+    def fit(self, features: pd.DataFrame, labels):
         """Fit the RFM regression and each baseline's isotonic probability map."""
         labels = np.asarray(labels)
-        rfm = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
-        rfm.fit(_rfm_matrix(features), labels)
-        fitted = cls(horizon_days, label, rfm)
-        bgnbd = fit_bgnbd(features, seed=seed)
-        scores = raw_scores(features, rfm=rfm, bgnbd=bgnbd, horizon_days=horizon_days)
+        self.rfm_ = build_pipeline("logistic", max_iter=500)
+        self.rfm_.fit(_rfm_matrix(features), labels)
+        bgnbd = fit_bgnbd(features, seed=self.random_state)
+        scores = raw_scores(features, rfm=self.rfm_, bgnbd=bgnbd, horizon_days=self.horizon_days)
+        self.calibrators_ = {}
         for name, score in scores.items():
             iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-            fitted.calibrators[name] = iso.fit(score, labels)
-        return fitted
+            self.calibrators_[name] = iso.fit(score, labels)
+        return self
 
     def predict(self, features: pd.DataFrame, *, horizon_days: float | None = None) -> dict:
         """Return ``{name: (raw_score, probability)}`` for each baseline on ``features``.
@@ -79,11 +93,11 @@ class FittedBaselines:
         """
         horizon = horizon_days or self.horizon_days
         bgnbd = fit_bgnbd(features, seed=0)
-        scores = raw_scores(features, rfm=self.rfm, bgnbd=bgnbd, horizon_days=horizon)
+        scores = raw_scores(features, rfm=self.rfm_, bgnbd=bgnbd, horizon_days=horizon)
         out = {
-            name: (score, self.calibrators[name].predict(score))
+            name: (score, self.calibrators_[name].predict(score))
             for name, score in scores.items()
-            if name in self.calibrators
+            if name in self.calibrators_
         }
         if "bgnbd" in scores and self.label == "inactive":
             out["bgnbd"] = (scores["bgnbd"], scores["bgnbd"])

@@ -10,37 +10,62 @@ the cutoff, which makes it the classic yardstick for "who will go quiet".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import gammaln
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 #: time unit of the fit, in days (weeks keep the parameters in a well-conditioned range)
 UNIT_DAYS = 7.0
 
 
-@dataclass
-class BetaGeometricNBD:
-    """BG/NBD parameters fitted by maximum likelihood.
+class BetaGeometricNBD(BaseEstimator):
+    """BG/NBD fitted by maximum likelihood, a (label-free) scikit-learn estimator.
+
+    Parameters
+    ----------
+    max_rows : int, default 200000
+        At most this many rows (a seeded sample) enter the fit.
+    random_state : int, default 0
+        Seed of that sample.
 
     Attributes
     ----------
-    r, alpha, a, b : float
+    r_, alpha_, a_, b_ : float
         Gamma shape / scale of the engagement rate and beta parameters of the dropout
-        probability (``alpha`` in weeks).
+        probability (``alpha_`` in weeks).
+    n_features_in_ : int
+        Always 3: the columns ``x``, ``t_x``, ``T``.
     """
 
-    r: float = 1.0
-    alpha: float = 1.0
-    a: float = 1.0
-    b: float = 1.0
+    def __init__(self, max_rows: int = 200_000, random_state: int = 0):
+        self.max_rows = max_rows
+        self.random_state = random_state
 
-    def fit(self, x, t_x, big_t, *, max_rows: int = 200_000, seed: int = 0):
-        """Fit on repeat counts ``x``, last-engagement times ``t_x`` and ages ``big_t`` (days)."""
-        x, t_x, big_t = _clean(x, t_x, big_t)
-        if len(x) > max_rows:
-            keep = np.random.default_rng(seed).choice(len(x), max_rows, replace=False)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing summary counts as zero
+        return tags
+
+    def fit(self, X, y=None):
+        """Fit on rows ``(x, t_x, T)``: repeat engagement days, the time of the last one after
+        the first and the age, in days (``y`` is ignored: BG/NBD needs no labels).
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, dtype="float64", ensure_all_finite="allow-nan")
+        if X.shape[1] != 3:
+            raise ValueError(
+                f"BG/NBD is fitted on 3 columns (x, t_x, T); got n_features = {X.shape[1]}"
+            )
+        x, t_x, big_t = _clean(X[:, 0], X[:, 1], X[:, 2])
+        if len(x) > self.max_rows:
+            keep = np.random.default_rng(self.random_state).choice(
+                len(x), self.max_rows, replace=False
+            )
             x, t_x, big_t = x[keep], t_x[keep], big_t[keep]
         start = np.log([0.5, max(np.mean(big_t), 1.0), 1.0, 2.0])
         result = minimize(
@@ -49,16 +74,17 @@ class BetaGeometricNBD:
             method="Nelder-Mead",
             options={"maxiter": 2000, "xatol": 1e-4, "fatol": 1e-7},
         )
-        self.r, self.alpha, self.a, self.b = np.exp(result.x)
+        self.r_, self.alpha_, self.a_, self.b_ = (float(v) for v in np.exp(result.x))
         return self
 
     def probability_alive(self, x, t_x, big_t) -> np.ndarray:
         """Probability that each contact has not dropped out by its age ``big_t``."""
+        check_is_fitted(self)
         x, t_x, big_t = _clean(x, t_x, big_t)
-        log_ratio = (self.r + x) * (np.log(self.alpha + big_t) - np.log(self.alpha + t_x))
+        log_ratio = (self.r_ + x) * (np.log(self.alpha_ + big_t) - np.log(self.alpha_ + t_x))
         odds = np.where(
             x > 0,
-            np.exp(np.log(self.a) - np.log(np.maximum(self.b + x - 1, 1e-12)) + log_ratio),
+            np.exp(np.log(self.a_) - np.log(np.maximum(self.b_ + x - 1, 1e-12)) + log_ratio),
             0.0,
         )
         return 1.0 / (1.0 + odds)
@@ -73,7 +99,7 @@ class BetaGeometricNBD:
         x, _, big_t = _clean(x, t_x, big_t)
         horizon = horizon_days / UNIT_DAYS
         quiet = np.exp(
-            (self.r + x) * (np.log(self.alpha + big_t) - np.log(self.alpha + big_t + horizon))
+            (self.r_ + x) * (np.log(self.alpha_ + big_t) - np.log(self.alpha_ + big_t + horizon))
         )
         return (1.0 - alive) + alive * quiet
 

@@ -61,8 +61,8 @@ def fit_bgnbd(features: pd.DataFrame, *, seed: int = 0, max_rows: int = 200_000)
     if engaged.sum() < MIN_FIT_ROWS:
         return None
     try:
-        return BetaGeometricNBD().fit(
-            *bgnbd_inputs(features[engaged]), max_rows=max_rows, seed=seed
+        return BetaGeometricNBD(max_rows=max_rows, random_state=seed).fit(
+            np.column_stack(bgnbd_inputs(features[engaged]))
         )
     except (FloatingPointError, ValueError):
         return None
@@ -111,7 +111,7 @@ def customer_base_features(features: pd.DataFrame, *, seed: int = 0) -> pd.DataF
 def _posterior_rate(model: BetaGeometricNBD, x, big_t) -> np.ndarray:
     """Posterior mean engagement rate per week of an alive contact: (r + x) / (alpha + T)."""
     big_t = np.nan_to_num(np.asarray(big_t, float)) / UNIT_DAYS
-    return (model.r + np.nan_to_num(np.asarray(x, float))) / (model.alpha + big_t)
+    return (model.r_ + np.nan_to_num(np.asarray(x, float))) / (model.alpha_ + big_t)
 
 
 def _quiet_gap(model: BetaGeometricNBD, x, t_x, big_t) -> np.ndarray:
@@ -119,7 +119,7 @@ def _quiet_gap(model: BetaGeometricNBD, x, t_x, big_t) -> np.ndarray:
     t_x = np.nan_to_num(np.asarray(t_x, float)) / UNIT_DAYS
     big_t = np.nan_to_num(np.asarray(big_t, float)) / UNIT_DAYS
     x = np.nan_to_num(np.asarray(x, float))
-    return np.exp((model.r + x) * (np.log(model.alpha + t_x) - np.log(model.alpha + big_t)))
+    return np.exp((model.r_ + x) * (np.log(model.alpha_ + t_x) - np.log(model.alpha_ + big_t)))
 
 
 def _vs_lifetime(features: pd.DataFrame) -> np.ndarray:

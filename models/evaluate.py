@@ -161,7 +161,7 @@ def _scored_rows(con, model, cutoff, horizon_days, label, drop_share) -> pd.Data
         label=label,
         drop_share=drop_share,
     )
-    return active.assign(label=labels.to_numpy(), probability=model.predict_proba(active))
+    return active.assign(label=labels.to_numpy(), probability=model.predict_drop(active))
 
 
 def _coverage_note(con, cutoff, horizon_days) -> list[str]:

@@ -77,16 +77,16 @@ def importance_table(result, *, seed: int = 0) -> pd.Series:
     """Mean drop in ROC-AUC when each feature is shuffled, on a held-out sample."""
     model = result.model
     sample = result.holdout.sample(n=min(IMPORTANCE_ROWS, len(result.holdout)), random_state=seed)
-    matrix = as_matrix(sample, model.feature_names)
+    matrix = as_matrix(sample, model.feature_names_in_)
     found = permutation_importance(
-        model.pipeline,
+        model.pipeline_,
         matrix,
         sample["label"].to_numpy(),
         scoring="roc_auc",
         n_repeats=3,
         random_state=seed,
     )
-    return pd.Series(found.importances_mean, index=model.feature_names).sort_values()
+    return pd.Series(found.importances_mean, index=model.feature_names_in_).sort_values()
 
 
 def importance_plot(importances: pd.Series, top: int = 15) -> str:

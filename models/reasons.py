@@ -178,14 +178,14 @@ def group_effects(model, matrix: np.ndarray, probability: np.ndarray) -> pd.Data
     pandas.DataFrame
         One column per group present in the model, one row per matrix row.
     """
-    index = {name: i for i, name in enumerate(model.feature_names)}
+    index = {name: i for i, name in enumerate(model.feature_names_in_)}
     effects = {}
     for group, members in REASON_GROUPS.items():
         columns = [index[name] for name in members if name in index]
         if not columns:
             continue
         reset = matrix.copy()
-        reset[:, columns] = [model.reference.get(model.feature_names[c], 0.0) for c in columns]
+        reset[:, columns] = model.reference_[columns]
         effects[group] = probability - model.predict_matrix(reset)
     return pd.DataFrame(effects)
 

@@ -76,7 +76,7 @@ class ModelRegistry:
             )
         pipeline = load_pipeline(folder / "model.skops")
         meta = json.loads((folder / "metadata.json").read_text())
-        return EngagementDropModel(pipeline, meta["feature_names"], meta["reference"], meta)
+        return EngagementDropModel.from_fitted(pipeline, meta["feature_names"], meta["reference"], meta)
 
     def path(self, version: str) -> Path:
         """The folder of one version (reports are written beside the model)."""
@@ -129,7 +129,7 @@ class ModelRegistry:
         champion = self.load(champion_version)
         holdout = result.holdout
         labels = holdout["label"].to_numpy()
-        rival = score_forecast(labels, champion.predict_proba(holdout))[PROMOTION_METRIC]
+        rival = score_forecast(labels, champion.predict_drop(holdout))[PROMOTION_METRIC]
         reason = _contamination(champion, result)
         if math.isnan(challenger) or math.isnan(rival):
             return {
@@ -149,12 +149,13 @@ class ModelRegistry:
     def _save(self, version: str, model: EngagementDropModel) -> None:
         folder = self.path(version)
         folder.mkdir(parents=True, exist_ok=False)
-        sio.dump(model.pipeline, folder / "model.skops")
+        sio.dump(model.pipeline_, folder / "model.skops")
+        names = [str(name) for name in model.feature_names_in_]
         meta = {
-            **model.metadata,
+            **model.metadata_,
             "version": version,
-            "feature_names": model.feature_names,
-            "reference": model.reference,
+            "feature_names": names,
+            "reference": {n: float(v) for n, v in zip(names, model.reference_, strict=True)},
         }
         self._write_json(folder / "metadata.json", meta)
 
@@ -196,7 +197,7 @@ def load_pipeline(path) -> object:
 
 
 def _contamination(champion: EngagementDropModel, result) -> str:
-    label_end = champion.metadata.get("training_label_end")
+    label_end = champion.metadata_.get("training_label_end")
     holdout_start = result.plan.holdout_cutoff if result.plan else None
     if label_end and holdout_start is not None and pd.Timestamp(label_end) > holdout_start:
         return " (note: the champion's training labels overlap this period)"

@@ -7,7 +7,13 @@ import pandas as pd
 
 from empathy_engine.core.schema import POLICY_FEATURES
 from empathy_engine.models.model import EngagementDropModel, as_matrix
-from empathy_engine.models.reasons import NOT_AT_RISK, TEXT_COLUMNS, describe, group_effects, reason_texts
+from empathy_engine.models.reasons import (
+    NOT_AT_RISK,
+    TEXT_COLUMNS,
+    describe,
+    group_effects,
+    reason_texts,
+)
 
 #: rows are explained in chunks, bounding the memory of the what-if copies
 _CHUNK_ROWS = 50_000
@@ -42,7 +48,7 @@ def score(
         ``contact_key``, ``probability``, ``reasons`` and every
         :data:`empathy.schema.POLICY_FEATURES` column, one row per input row.
     """
-    matrix = as_matrix(features, model.feature_names)
+    matrix = as_matrix(features, model.feature_names_in_)
     probability = model.predict_matrix(matrix)
     reasons = np.full(len(features), NOT_AT_RISK, dtype=object)
     at_risk = np.flatnonzero(probability >= explain_min_probability)

@@ -19,11 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+
+from empathy_engine.models.model import build_pipeline
 
 #: the stack's inputs, in order (``model`` is the booster's probability)
 STACK_INPUTS = ("model", "recency", "rfm", "bgnbd")
@@ -57,7 +56,7 @@ class Selector:
     def forecast(self, probability, predicted: dict):
         """``(ranking, probability)`` of the shipped forecast on rows scored at the cutoff.
 
-        ``probability`` is the model's; ``predicted`` is ``FittedBaselines.predict`` on the
+        ``probability`` is the model's; ``predicted`` is ``Baselines.predict`` on the
         same rows (``{name: (raw, probability)}``).
         """
         probability = np.asarray(probability, dtype=float)
@@ -95,7 +94,7 @@ def fit_selector(holdout, predicted: dict, *, seed: int = 0) -> Selector:
         Held-out rows with ``label`` (window ending before the evaluation cutoff) and the
         measured model's ``probability``.
     predicted : dict
-        ``FittedBaselines.predict(holdout)``: ``{name: (raw, probability)}``.
+        ``Baselines.predict(holdout)``: ``{name: (raw, probability)}``.
     seed : int, default 0
         Seed of the cross-validation folds.
     """
@@ -108,7 +107,7 @@ def fit_selector(holdout, predicted: dict, *, seed: int = 0) -> Selector:
     auc = {name: float(roc_auc_score(labels, s)) for name, s in scores.items()}
     inputs = tuple(name for name in STACK_INPUTS if name in scores)
     matrix = stack_matrix(scores, inputs)
-    stack = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+    stack = build_pipeline("logistic", C=1.0, max_iter=1000)
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
     cross = cross_val_predict(stack, matrix, labels, cv=folds, method="predict_proba")[:, 1]
     auc["stack"] = float(roc_auc_score(labels, cross))

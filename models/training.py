@@ -21,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 
 from empathy_engine.core.errors import ModelError
-from empathy_engine.models.baselines import FittedBaselines
+from empathy_engine.models.baselines import Baselines
 from empathy_engine.models.features import build_features, feature_names, prepare, to_utc_timestamp
 from empathy_engine.models.labels import make_labels
 from empathy_engine.models.metrics import score_forecast
-from empathy_engine.models.model import EngagementDropModel
+from empathy_engine.models.model import EngagementDropModel, fit_model
 
 #: the shortest label window worth learning from
 MIN_WINDOW_DAYS = 3
@@ -106,7 +106,7 @@ class TrainingResult:
     label: str = "inactive"
     horizon_days: int = 28
     n_train: int = 0
-    fitted_baselines: FittedBaselines | None = None
+    fitted_baselines: Baselines | None = None
 
     def summary(self) -> dict:
         """A JSON-serialisable digest: metrics, baselines, windows and notes."""
@@ -202,29 +202,29 @@ def train(
     training = labelled_examples(con, plan.training_cutoffs, **examples)
     training = _sample(training, max_train_rows, seed, notes)
     metadata = _metadata(plan, label, horizon_days, seed, len(training))
-    model = EngagementDropModel.fit(
+    model = fit_model(
         training,
         training["label"],
         feature_names=_inputs(training),
-        seed=seed,
-        metadata=metadata,
         label=label,
+        random_state=seed,
+        metadata=metadata,
     )
     holdout = labelled_examples(con, [plan.holdout_cutoff], **examples)
-    holdout["probability"] = model.predict_proba(holdout)
-    fitted = FittedBaselines.fit(
-        training, training["label"], horizon_days=plan.label_window_days, label=label, seed=seed
-    )
+    holdout["probability"] = model.predict_drop(holdout)
+    fitted = Baselines(
+        horizon_days=plan.label_window_days, label=label, random_state=seed
+    ).fit(training, training["label"])
     metrics, baselines = measure(fitted, holdout)
-    model.metadata.update(metrics=metrics, baselines=baselines, notes=notes)
+    model.metadata_.update(metrics=metrics, baselines=baselines, notes=notes)
     if refit:
-        model = _refit(training, holdout, seed, model.metadata, notes)
+        model = _refit(training, holdout, seed, model.metadata_, notes)
     return TrainingResult(
         model, metrics, baselines, notes, plan, holdout, label, horizon_days, len(training), fitted
     )
 
 
-def measure(fitted: FittedBaselines, holdout: pd.DataFrame, horizon_days=None):
+def measure(fitted: Baselines, holdout: pd.DataFrame, horizon_days=None):
     """Metrics of the model (``holdout["probability"]``) and of each baseline, same rows."""
     labels = holdout["label"].to_numpy()
     metrics = score_forecast(labels, holdout["probability"].to_numpy())
@@ -240,13 +240,13 @@ def _refit(training, holdout, seed, metadata, notes):
     both = pd.concat([training, holdout.drop(columns="probability")], ignore_index=True)
     notes.append(f"refitted on {len(both)} rows including the held-out period")
     metadata = {**metadata, "refit": True, "n_train": len(both)}
-    return EngagementDropModel.fit(
+    return fit_model(
         both,
         both["label"],
         feature_names=_inputs(both),
-        seed=seed,
-        metadata=metadata,
         label=metadata.get("label", "inactive"),
+        random_state=seed,
+        metadata=metadata,
     )
 
 

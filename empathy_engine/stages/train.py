@@ -21,7 +21,7 @@ def champion_summary(registry) -> dict:
     model = registry.champion()
     if model is None:
         return {}
-    meta = model.metadata
+    meta = model.metadata_
     return {"version": registry.champion_version(), "metrics": meta.get("metrics", {}),
             "baselines": meta.get("baselines", {}), "notes": meta.get("notes", [])}
 

@@ -8,7 +8,12 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from empathy_engine.core.errors import ModelError
-from empathy_engine.models.evaluate import evaluate, format_evaluation, load_activities, load_contacts
+from empathy_engine.models.evaluate import (
+    evaluate,
+    format_evaluation,
+    load_activities,
+    load_contacts,
+)
 from empathy_engine.models.stacking import fit_selector
 
 

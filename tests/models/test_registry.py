@@ -27,11 +27,13 @@ def test_saved_model_loads_back_and_predicts_the_same(tmp_path, trained):
     assert decision["promoted"] and decision["reason"] == "first model"
     loaded = registry.champion()
     np.testing.assert_allclose(
-        loaded.predict_proba(trained.holdout), trained.model.predict_proba(trained.holdout)
+        loaded.predict_drop(trained.holdout), trained.model.predict_drop(trained.holdout)
     )
-    assert loaded.feature_names == trained.model.feature_names
-    assert loaded.metadata["metrics"]["auc"] == pytest.approx(trained.metrics["auc"])
-    assert {"data_window", "code_version", "label"} <= set(loaded.metadata)
+    assert list(loaded.feature_names_in_) == list(trained.model.feature_names_in_)
+    np.testing.assert_allclose(loaded.reference_, trained.model.reference_)
+    assert loaded.get_params() == trained.model.get_params()
+    assert loaded.metadata_["metrics"]["auc"] == pytest.approx(trained.metrics["auc"])
+    assert {"data_window", "code_version", "label"} <= set(loaded.metadata_)
     assert (tmp_path / "versions" / "v0001" / "model.skops").exists()
     assert not list(tmp_path.rglob("*.pkl"))
 
@@ -82,12 +84,12 @@ def test_an_empty_registry_has_no_champion(tmp_path):
 @pytest.mark.parametrize("calibration", ["isotonic", "sigmoid"])
 def test_both_calibrations_round_trip(tmp_path, calibration):
     """Small training sets calibrate with sigmoid; the registry must load those too."""
-    from empathy_engine.models.model import make_pipeline
+    from empathy_engine.models.model import build_pipeline
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))
     y = (X[:, 0] + rng.normal(scale=0.5, size=300) > 0).astype(int)
-    pipeline = make_pipeline(seed=0, calibration=calibration).fit(X, y)
+    pipeline = build_pipeline(random_state=0, calibration=calibration).fit(X, y)
     sio.dump(pipeline, tmp_path / "m.skops")
     loaded = load_pipeline(tmp_path / "m.skops")
     np.testing.assert_allclose(loaded.predict_proba(X), pipeline.predict_proba(X))

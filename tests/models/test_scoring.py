@@ -62,6 +62,6 @@ def test_effects_that_lower_the_risk_are_not_reasons():
 
 def test_group_effects_are_zero_for_a_typical_contact(trained):
     model = trained.model
-    typical = np.array([[model.reference[name] for name in model.feature_names]])
+    typical = model.reference_[np.newaxis, :]
     effects = group_effects(model, typical, model.predict_matrix(typical))
     assert np.allclose(effects.to_numpy(), 0.0)
