@@ -55,8 +55,10 @@ def priorities(decisions: pd.DataFrame, run_date, *, high_risk: float = HIGH_RIS
 def expected_benefit(decisions: pd.DataFrame) -> np.ndarray:
     """The policy's ``expected_benefit`` when it gives one, else a plain stand-in:
     the value of the kind of task times the risk, High first."""
-    if "expected_benefit" in decisions and decisions["expected_benefit"].notna().any():
-        given = pd.to_numeric(decisions["expected_benefit"], errors="coerce").to_numpy(float)
+    column = next((c for c in ("expected_benefit", "expected_gain") if c in decisions
+                   and decisions[c].notna().any()), None)
+    if column:
+        given = pd.to_numeric(decisions[column], errors="coerce").to_numpy(float)
     else:
         given = np.full(len(decisions), np.nan)
     base = decisions["reason"].map(BENEFIT_BY_REASON).fillna(0.0).to_numpy(float)

@@ -105,8 +105,8 @@ def reasons_for(action: str, reason: str, person: Mapping, run_date: dt.date) ->
         asked = _day(person.get("request_asked_at"))
         found.append({"kind": "request",
                       "subject": f"{person['request_topic']} (asked {asked})",
-                      "why": f"asked for {person['request_topic']} on {asked}; "
-                             "no reply from us yet"})
+                      "why": f"their request of {asked} ({person['request_topic']}) has no "
+                             "reply from us yet"})
     if case:
         age = in_words(_age(opened, run_date))
         if _present(escalated):
@@ -193,7 +193,7 @@ def _support(ctx, items, why_items, person):
         lines.append(_pick(t["case_lines"], ctx, "case"))
         if ctx["escalated_ago"]:
             lines.append(_pick(t["escalated_lines"], ctx, "esc"))
-    if ctx["topic"] and ctx["topic"] != ctx["case"]:
+    if ctx["topic"] and not ctx["case"]:  # the case already names the problem
         lines.append(_pick(t["topic_lines"], ctx, "topic"))
     if not lines:
         lines.append(_pick(t["general_lines"], ctx, "general"))

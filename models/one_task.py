@@ -198,8 +198,9 @@ def one_task_per_person(decisions: pd.DataFrame, open_actions: pd.DataFrame,
     for column in ("task_state", "supersedes", "close_keys", "write", "action_key", "action",
                    "reason", "target_crm"):
         current = out[column].tolist() if column in out else [None] * len(out)
-        out[column] = [state.get(column, value) for state, value in zip(states, current,
-                                                                         strict=True)]
+        out[column] = pd.Series([state.get(column, value) for state, value in
+                                 zip(states, current, strict=True)], index=out.index,
+                                dtype=object)
     out["write"] = out["write"].astype(bool)
     if contacts is not None:
         _readdress(out, contacts)
@@ -225,7 +226,6 @@ def _standing_opt_outs(out: pd.DataFrame) -> pd.DataFrame:
     opted = (out["reason"] == "opted_out").to_numpy()
     if opted.any():
         out.loc[opted, "action_key"] = [opt_out_key(k) for k in out.loc[opted, "contact_key"]]
-        out.loc[opted, "hold_until"] = None
     return out
 
 
@@ -265,6 +265,8 @@ def _reconcile(row: dict, open_tasks: list[tuple[str, str]], known: pd.DataFrame
         if key.startswith(OPT_OUT_PREFIX):
             closes.append(f"{crm}:{key}")
             return {"task_state": "new" if wants else "close", "close_keys": " ".join(closes)}
+        return {**state, **_kept()}
+    if row["reason"] == "open_action":  # the policy itself kept the open task
         return {**state, **_kept()}
     if wants:
         if previous["fingerprint"] == row.get("fingerprint"):

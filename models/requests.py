@@ -150,7 +150,7 @@ def request_topic(text: str) -> str:
         return f"documents on {subject}" if subject else "a document"
     if kind == "call":
         return f"call about {subject}" if subject else "a call"
-    return f"help with {subject}" if subject else "an answer to their question"
+    return f"help with {subject}" if subject else "a question"
 
 
 def case_subject(text: str) -> str | None:
@@ -286,7 +286,7 @@ def _open_requests(acts: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     replied = latest["ts"] < latest["contact_key"].map(last_reply)
     latest = latest[~replied.fillna(False).to_numpy(dtype=bool)]
     return pd.DataFrame({"contact_key": latest["contact_key"].to_numpy(),
-                         "request_topic": latest["topic"].fillna("an answer to their question")
+                         "request_topic": latest["topic"].fillna("a question")
                          .to_numpy(),
                          "request_asked_at": latest["ts"].to_numpy()})
 

@@ -16,6 +16,8 @@ The DECISIONS columns keep their meaning; :data:`empathy.schema.DECISION_EXTRAS`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -29,12 +31,42 @@ from empathy_engine.models.capacity import (
     priorities,
 )
 from empathy_engine.models.drafts import render
-from empathy_engine.models.one_task import fingerprints, most_engaged_records, one_task_per_person
-from empathy_engine.models.requests import RECORD_COLUMNS
+from empathy_engine.models.one_task import (
+    earlier_decisions,
+    fingerprints,
+    most_engaged_records,
+    one_task_per_person,
+)
+from empathy_engine.models.requests import RECORD_COLUMNS, person_records
 
 PERSON_COLUMNS = ("first_name", "industry", "title", "reasons", "days_since_last_activity",
                   "mean_gap_days", "activity_trend", "tone_mean_28d", "touches_out_28d",
                   "escalations_28d")
+
+
+def plan_for_run(decisions: pd.DataFrame, scores: pd.DataFrame, contacts: pd.DataFrame,
+                 open_actions: pd.DataFrame, run_date, *, activities=None,
+                 runs_dir: Path | None = None, per_owner: int = DEFAULT_PER_OWNER
+                 ) -> pd.DataFrame:
+    """:func:`plan_tasks` for one nightly run: reads the run's activities and earlier nights.
+
+    Parameters
+    ----------
+    activities : pandas.DataFrame, str or Path, optional
+        The features stage's ``activities.parquet`` (labels, no text) or the frame itself.
+    runs_dir : Path, optional
+        ``<data_dir>/runs``, where earlier nights' decisions say what open tasks hold.
+    """
+    if isinstance(activities, str | Path):
+        activities = pd.read_parquet(activities) if Path(activities).exists() else None
+    profile_columns = [c for c in ("industry", "title", "first_name") if c in contacts]
+    profile = contacts.groupby("contact_key")[profile_columns].first().reset_index()
+    scored = scores.merge(profile, on="contact_key", how="left", suffixes=("", "_contact"))
+    records = person_records(activities, run_date) if activities is not None else None
+    earlier = earlier_decisions(runs_dir, open_actions, run_date) if runs_dir else None
+    return plan_tasks(decisions, scored, run_date, records=records, contacts=contacts,
+                      activities=activities, open_actions=open_actions, earlier=earlier,
+                      per_owner=per_owner)
 
 
 def plan_tasks(decisions: pd.DataFrame, scored: pd.DataFrame, run_date, *,
@@ -137,9 +169,10 @@ def _render(out: pd.DataFrame, people: pd.DataFrame, day) -> None:
 
 
 def _dates_of_records(out: pd.DataFrame, day) -> None:
-    """Opt-out records have no end date; their task is dated the night they were written."""
+    """Opt-out records have no end date in their text; their task is dated the night they were
+    written. (``hold_until`` stays set until the decisions gate exempts opt-outs from
+    "written hold records have a hold_until date"; the sinks never send it to a CRM.)"""
     opted = (out["reason"] == "opted_out").to_numpy()
-    out.loc[opted, "hold_until"] = None
     out.loc[opted, "due_date"] = day
 
 

@@ -13,7 +13,9 @@ def build(paths: RunPaths, crms, config: PipelineConfig) -> dict:
     """Write ``activities.parquet`` (merged, text dropped by default) and ``features.parquet``."""
     from empathy_engine.models.features import add_tone, build_features
 
-    activities = add_tone(load(paths, "activities", crms), keep_text=config.keep_text)
+    from empathy_engine.models.requests import add_labels  # requests, topics (issue 9)
+
+    activities = add_tone(add_labels(load(paths, "activities", crms)), keep_text=config.keep_text)
     contacts = load(paths, "contacts", crms)
     features = build_features(activities, contacts, cutoff=paths.run_date)
     activities.to_parquet(paths.file("activities.parquet"), index=False)
