@@ -49,27 +49,30 @@ def features_and_scoring(activities: str, contacts: str, model_dir: str, cutoff:
     }
 
 
-def train_small_model(folder: Path, cutoff: pd.Timestamp) -> Path:
+def train_small_model(folder: Path, cutoff: pd.Timestamp, n_contacts: int = 20_000) -> Path:
     """Train the model to score with on a small sample from the same generator."""
     from empathy_engine.models.registry import ModelRegistry
     from empathy_engine.models.training import train
 
-    sample = generate(folder / "train_sample", 20_000, seed=1)
+    sample = generate(folder / f"train_sample_{n_contacts}", n_contacts, seed=1)
     result = train(str(sample["activities"]), str(sample["contacts"]), cutoff, seed=0)
-    registry = ModelRegistry(folder / "registry")
+    registry = ModelRegistry(folder / f"registry_{n_contacts}")
     registry.register(result)
     return registry.root
 
 
-def run(n_contacts: int, per_contact: float, folder: Path = DATA) -> dict:
+def run(
+    n_contacts: int, per_contact: float, folder: Path = DATA, *, train_contacts: int = 20_000
+) -> dict:
     """Generate, then time the floor and features + scoring; return one result row."""
     import time
 
+    folder = Path(folder)
     started = time.perf_counter()
     data = generate(folder / f"features_{n_contacts}", n_contacts, per_contact)
     generate_s = time.perf_counter() - started
     cutoff = pd.Timestamp(data["cutoff_us"], unit="us", tz="UTC")
-    model_dir = train_small_model(folder, cutoff)
+    model_dir = train_small_model(folder, cutoff, train_contacts)
     paths = {"activities": str(data["activities"]), "contacts": str(data["contacts"])}
     floor = run_measured(floor_aggregation, activities=paths["activities"])
     measured = run_measured(

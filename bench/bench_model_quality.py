@@ -39,7 +39,13 @@ COLUMNS = ("model", "recency", "trend", "rfm", "bgnbd")
 
 def simulated(n_contacts: int, days: int, seed: int):
     """Seed a world, read the oracle at its end, then advance it one horizon with no actions."""
-    from empathy_sandbox.simulator.generate import advance, drop_labels, generate, load_config, truth
+    from empathy_sandbox.simulator.generate import (
+        advance,
+        drop_labels,
+        generate,
+        load_config,
+        truth,
+    )
 
     config = load_config()
     world = generate(config, n_contacts=n_contacts, days=days, seed=seed)

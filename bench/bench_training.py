@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.bench_features import floor_aggregation
 from bench.child import run_measured
 from bench.generate import generate
 
@@ -29,13 +30,21 @@ def training(activities: str, contacts: str, cutoff: str) -> dict:
 
 
 def run(n_contacts: int, folder: Path = DATA) -> dict:
-    """Generate ``n_contacts`` contacts and time one training run in a fresh process."""
-    data = generate(folder / f"training_{n_contacts}", n_contacts)
+    """Generate ``n_contacts`` contacts and time one training run in a fresh process, beside
+    the bare DuckDB floor over the same file (the baseline of the ratio)."""
+    data = generate(Path(folder) / f"training_{n_contacts}", n_contacts)
     cutoff = pd.Timestamp(data["cutoff_us"], unit="us", tz="UTC").isoformat()
+    floor = run_measured(floor_aggregation, activities=str(data["activities"]))
     measured = run_measured(
         training, activities=str(data["activities"]), contacts=str(data["contacts"]), cutoff=cutoff
     )
-    return {"contacts": n_contacts, "activities": data["rows"], **measured}
+    return {
+        "contacts": n_contacts,
+        "activities": data["rows"],
+        "floor_s": floor["seconds"],
+        "ratio": measured["seconds"] / floor["seconds"],
+        **measured,
+    }
 
 
 def main(argv=None) -> None:

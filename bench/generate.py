@@ -1,5 +1,9 @@
 """Generate a large canonical activity table straight to Parquet (numpy + pyarrow, chunked).
 
+Every table is built by :func:`canonical_table` from the product's own schemas
+(:mod:`empathy_engine.core.schema`): a column the schema gains later is filled in, typed, as
+the product leaves it before scoring, so a schema change cannot break the benchmarks' data.
+
 Each contact has a base rate and, for a third of them, a churn day after which they go
 quiet; a fifth are frustrated (cases, complaining e-mails). About one inbound row in five
 carries a text from a small pool, so tone scoring runs on realistic, repetitive CRM text.
@@ -40,6 +44,30 @@ TEXTS = np.array(
 )
 
 
+def canonical_table(columns: dict, table_schema: pa.Schema, *, from_pandas: bool = False) -> pa.Table:
+    """A table with exactly ``table_schema``'s fields, in order and typed.
+
+    ``columns`` maps field names to arrays of one length. A field not given is null: what the
+    product stores before it scores a row (tone and the complaint flags of an unscored text).
+    A column the schema does not know is an error, not silently dropped. ``from_pandas``
+    reads NaN as null, as DuckDB reads a pandas float column.
+    """
+    unknown = sorted(set(columns) - set(table_schema.names))
+    if unknown:
+        raise ValueError(f"{unknown} are not columns of the canonical schema {table_schema.names}")
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    n = lengths.pop()
+    arrays = [
+        pa.array(columns[field.name], field.type, from_pandas=from_pandas)
+        if field.name in columns
+        else pa.nulls(n, field.type)
+        for field in table_schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=table_schema)
+
+
 def contact_keys(n_contacts: int) -> pa.Array:
     """``c0000000@example.com``-style keys for contact indices 0..n-1."""
     numbers = pc.utf8_lpad(pc.cast(pa.array(np.arange(n_contacts)), pa.string()), 7, "0")
@@ -65,20 +93,19 @@ def _chunk(rng, first: int, n: int, per_contact: float, days: int, keys: pa.Arra
     is_case = np.char.startswith(kind.astype(str), "case")
     case_number = contact * 4 + rng.integers(0, 4, len(contact))
     case_id = pc.if_else(pa.array(is_case), pc.cast(pa.array(case_number), pa.string()), None)
-    return pa.table(
+    return canonical_table(
         {
             "contact_key": pc.take(keys, pa.array(contact)),
-            "source": pa.array(np.where(contact % 3 == 0, "hubspot", "salesforce")),
+            "source": np.where(contact % 3 == 0, "hubspot", "salesforce"),
             "activity_id": pc.cast(pa.array(np.arange(len(contact)) + first * 1000), pa.string()),
-            "ts": pa.array((START_US + day * DAY_US).astype("int64"), pa.timestamp("us", "UTC")),
-            "kind": pa.array(kind),
-            "direction": pa.array(direction, pa.string()),
-            "amount": pa.array(amount),
+            "ts": (START_US + day * DAY_US).astype("int64"),
+            "kind": kind,
+            "direction": direction,
+            "amount": amount,
             "case_id": case_id,
-            "text": pa.array(text, pa.string()),
-            "tone": pa.nulls(len(contact), pa.float64()),
+            "text": text,
         },
-        schema=ACTIVITIES,
+        ACTIVITIES,
     )
 
 
@@ -124,19 +151,19 @@ def generate(
 def _write_contacts(path: Path, keys: pa.Array, rng) -> None:
     n = len(keys)
     created = START_US - (rng.uniform(0, 700, n) * DAY_US).astype("int64")
-    table = pa.table(
+    table = canonical_table(
         {
             "contact_key": keys,
-            "source": pa.array(np.full(n, "salesforce")),
+            "source": np.full(n, "salesforce"),
             "source_id": pc.cast(pa.array(np.arange(n)), pa.string()),
-            "owner_id": pa.array(np.full(n, "005000000000001")),
-            "account_id": pa.array(np.full(n, "001000000000001")),
-            "industry": pa.array(np.full(n, "software")),
-            "title": pa.array(np.full(n, "Manager")),
-            "opted_out": pa.array(rng.random(n) < 0.03),
-            "created_at": pa.array(created, pa.timestamp("us", "UTC")),
-            "updated_at": pa.array(created, pa.timestamp("us", "UTC")),
+            "owner_id": np.full(n, "005000000000001"),
+            "account_id": np.full(n, "001000000000001"),
+            "industry": np.full(n, "software"),
+            "title": np.full(n, "Manager"),
+            "opted_out": rng.random(n) < 0.03,
+            "created_at": created,
+            "updated_at": created,
         },
-        schema=CONTACTS,
+        CONTACTS,
     )
     pq.write_table(table, path, compression="zstd")

@@ -4,13 +4,24 @@ The product sees the simulator only through the CRM connectors; benchmarks and t
 HTTP round trip and map the world the way the connectors do (:mod:`connectors.salesforce`,
 :mod:`connectors.hubspot`): a contact is keyed by its lower-case e-mail, meetings arrive as
 outbound, a case becomes ``case_opened`` (inbound, subject and description as text),
-``case_escalated`` (inbound) and ``case_closed`` (outbound) rows.
+``case_escalated`` (inbound) and ``case_closed`` (outbound) rows. The tables have exactly the
+product's canonical columns (:func:`bench.generate.canonical_table`), unscored.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from bench.generate import canonical_table
+from empathy_engine.core.schema import ACTIVITIES, CONTACTS
+
+
+def canonical_frame(frame: pd.DataFrame, table_schema: pa.Schema) -> pd.DataFrame:
+    """``frame`` with exactly the schema's columns, typed (absent ones null, as unscored)."""
+    columns = {name: frame[name] for name in frame.columns}
+    return canonical_table(columns, table_schema, from_pandas=True).to_pandas()
 
 
 def _case_rows(cases: pd.DataFrame, emails: np.ndarray) -> pd.DataFrame:
@@ -63,13 +74,13 @@ def canonical_activities(world) -> pd.DataFrame:
     out = pd.concat([rows, _case_rows(world.cases, emails)], ignore_index=True)
     out["ts"] = pd.to_datetime(out["ts"], utc=True)
     out["source"] = "sandbox"
-    return out.sort_values("ts", kind="stable", ignore_index=True)
+    return canonical_frame(out.sort_values("ts", kind="stable", ignore_index=True), ACTIVITIES)
 
 
 def canonical_contacts(world) -> pd.DataFrame:
     """One canonical contact row per simulated person."""
     people = world.people
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "contact_key": people["email"].to_numpy(),
             "source": "sandbox",
@@ -77,6 +88,7 @@ def canonical_contacts(world) -> pd.DataFrame:
             "created_at": pd.to_datetime(people["created_at"], utc=True),
         }
     )
+    return canonical_frame(frame, CONTACTS)
 
 
 def purchases_only(activities: pd.DataFrame) -> pd.DataFrame:
