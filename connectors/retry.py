@@ -62,6 +62,13 @@ class DailyAllowanceSpent(CrmBudgetExceeded):
 
 #: error codes of an expired session or token, as opposed to wrong credentials
 EXPIRED_CODES = {"INVALID_SESSION_ID", "EXPIRED_AUTHENTICATION"}
+RENEWABLE_LOGIN = {
+    "salesforce": "a fixed session id (access_token) cannot be renewed: give the Airflow "
+                  "connection a login that renews (username + password, or an OAuth consumer "
+                  "key and secret)",
+    "hubspot": "put a private app token (it does not expire) in the Airflow connection's "
+               "password",
+}
 
 
 class ApiBudget:
@@ -146,9 +153,8 @@ def classify(crm: str, failure: Failure) -> Verdict:
     if status == 401 and code in EXPIRED_CODES:
         return Verdict(False, None, CrmAuthError,
                        f"{where}: the session or token expired and this connection cannot renew "
-                       "it (a fixed session id or token); give the Airflow connection a login "
-                       "that renews (Salesforce: username + password or an OAuth consumer key; "
-                       "HubSpot: a private app token, which does not expire) and re-run.")
+                       f"it; {RENEWABLE_LOGIN.get(crm, 'use credentials that renew')}, then "
+                       "re-run.")
     if status == 401:
         return Verdict(False, None, CrmAuthError,
                        f"{where}: the credentials were refused or the session expired; update "

@@ -180,3 +180,67 @@ def test_faults_file_at_start(tmp_path, clients):
         sf.limits()
         with pytest.raises(SalesforceRefusedRequest):
             sf.limits()
+
+
+def _task_count(faulty) -> int:
+    return len(faulty.admin("GET", "tasks").json())
+
+
+def test_a_lost_answer_after_the_write_was_applied(faulty, faults, clients):
+    """The write stands; the client sees a 502 (HubSpot's gateway body, Salesforce's HTML)."""
+    from hubspot.crm.objects.tasks import ApiException as TasksApiException
+
+    make_sf, make_hs = clients
+    faults(lost_response_rate=1.0)
+    hs = make_hs(faulty)
+    contact = hs.crm.contacts.basic_api.get_page(limit=1).results[0].id  # reads are served
+    before = _task_count(faulty)
+    with pytest.raises(TasksApiException) as err:
+        hs.crm.objects.tasks.batch_api.create(batch_input_simple_public_object_batch_input_for_create={
+            "inputs": [{"properties": {"hs_timestamp": "2026-11-02T09:00:00Z",
+                                       "hs_task_subject": "lost answer"},
+                        "associations": [{"to": {"id": contact}, "types": [{
+                            "associationCategory": "HUBSPOT_DEFINED",
+                            "associationTypeId": 204}]}]}]})
+    assert err.value.status == 502
+    sf = make_sf(faulty)
+    who = sf.query("SELECT Id FROM Contact LIMIT 1")["records"][0]["Id"]
+    with pytest.raises(SalesforceGeneralError) as err:
+        sf.Task.create({"Subject": "lost answer", "WhoId": who})
+    assert err.value.status == 502
+    stats = faulty.admin("GET", "stats").json()
+    assert stats["hubspot"]["lost_responses"] == 1 and stats["salesforce"]["lost_responses"] == 1
+    faults()
+    written = [t for t in faulty.admin("GET", "tasks").json()[before:]
+               if t["subject"] == "lost answer"]
+    assert {t["crm"] for t in written} == {"salesforce", "hubspot"}  # both were applied
+    assert all(t["contact_email"] for t in written)
+
+
+def test_a_lost_answer_can_be_a_timeout_and_is_limited(faulty, faults, clients):
+    make_sf, _ = clients
+    faults(lost_response_rate=1.0, lost_response="timeout", lost_response_hold_ms=2000,
+           lost_response_max=1)
+    sf = make_sf(faulty)
+    sf.session.request = _with_timeout(sf.session.request, 0.5)
+    who = sf.query("SELECT Id FROM Contact LIMIT 1")["records"][0]["Id"]
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        sf.Task.create({"Subject": "timed out", "WhoId": who})
+    assert sf.Task.create({"Subject": "answered", "WhoId": who})["success"]  # max reached
+    faults()
+    subjects = [t["subject"] for t in faulty.admin("GET", "tasks").json()]
+    assert "timed out" in subjects and "answered" in subjects
+
+
+def _with_timeout(request, seconds):
+    def send(method, url, **kwargs):
+        kwargs["timeout"] = seconds
+        return request(method, url, **kwargs)
+    return send
+
+
+def test_lost_answer_switches_are_validated(faulty):
+    for bad in ({"lost_response": "maybe"}, {"lost_response_rate": 2},
+                {"lost_response_max": -1}):
+        response = faulty.admin("POST", "faults", json=bad)
+        assert response.status_code == 400, bad
