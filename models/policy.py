@@ -19,6 +19,24 @@ rule (``reason``)           ``action``     written to the CRM?
 Afterwards a deterministic, randomized share of the would-be support notes and offers is held
 out (``reason="holdout"``, silence, not written) so that outcomes can be compared against
 contacts who were deliberately left alone. A frustrated contact never receives an offer.
+
+**Targeting by expected gain.** When the input carries the person's state probabilities
+(``p_engaged`` … ``p_gone`` from :mod:`models.state`), risk is no longer the gate: after the
+hard guardrails (opt-out, open action, asked for fewer contacts, saturation, quiet period —
+all unconditional — and never an offer to anyone with a frustration signal), each eligible
+person's expected gain per action is ``sum_s P(s) effect(s, a)`` minus the harm it risks
+(:class:`models.effects.EffectModel`), and the best action is taken when its gain reaches a
+threshold calibrated so that the targets' mean probability of a harmful touch stays within
+``harm_budget``. A support note keeps reason ``frustration``, an offer ``drift``; no gain is
+``not_at_risk``.
+
+**Experiments.** The hold-out is sticky: drawn by person and experiment period
+(``experiment_days`` long), not by night, so a held-out person stays untreated for the whole
+period. A small ``explore_share`` of eligible people outside the targets (never opted out,
+asked-fewer, saturated or likely overwhelmed) get a random allowed action. Every decision
+records ``intended_action``, ``assignment`` (policy, holdout, explore, guardrail),
+``propensity`` (the probability of the action it got) and ``experiment_period``, after the
+:data:`DECISIONS` columns.
 """
 
 from __future__ import annotations
@@ -33,6 +51,7 @@ import pyarrow as pa
 from empathy_engine.core.errors import ConfigError
 from empathy_engine.core.schema import DECISIONS
 from empathy_engine.models.action_keys import action_key, as_date, business_days_after, in_holdout
+from empathy_engine.models.effects import OUTREACH, EffectModel, harm_threshold
 from empathy_engine.models.policy_inputs import (
     QuietPeriod,
     check_count,
@@ -44,6 +63,7 @@ from empathy_engine.models.policy_inputs import (
     flag_column,
     number_column,
 )
+from empathy_engine.models.state import STATE_COLUMNS
 from empathy_engine.models.task_text import headline, task_text, why_line
 
 __all__ = ["ACTION_BY_REASON", "EmpathyPolicy", "REASON_ORDER", "action_key", "as_date",
@@ -79,6 +99,13 @@ ACTION_BY_REASON = {
 #: Silences that mean "do not contact now" and may be written as a visible hold record.
 HOLD_REASONS = ("opted_out", "asked_fewer_contacts", "saturation", "quiet_period")
 OUTREACH_ACTIONS = ("support_note", "offer")
+#: Columns added after the DECISIONS columns (nothing renamed).
+EXPERIMENT_COLUMNS = ("intended_action", "assignment", "propensity", "experiment_period",
+                      "expected_gain")
+#: Guardrails that stop any outreach in gain targeting, in precedence order.
+GAIN_GUARDS = ("opted_out", "open_action", "asked_fewer_contacts", "saturation",
+               "quiet_period")
+EXPERIMENT_EPOCH = dt.date(2024, 1, 1)  # experiment periods are counted from this Monday
 
 
 class EmpathyPolicy:
@@ -127,6 +154,12 @@ class EmpathyPolicy:
         tone_threshold: float = -0.3,
         complaints_threshold: int = 1,
         lapsed_days: int = 60,
+        effects: EffectModel | None = None,
+        harm_budget: float = 0.03,
+        min_gain: float = 0.005,
+        max_harm_probability: float = 0.15,
+        explore_share: float = 0.0,
+        experiment_days: int = 28,
     ) -> None:
         self.risk_threshold = risk_threshold
         self.saturation_touches = saturation_touches
@@ -139,6 +172,12 @@ class EmpathyPolicy:
         self.tone_threshold = tone_threshold
         self.complaints_threshold = complaints_threshold
         self.lapsed_days = lapsed_days
+        self.effects = effects or EffectModel()
+        self.harm_budget = harm_budget
+        self.min_gain = min_gain
+        self.max_harm_probability = max_harm_probability
+        self.explore_share = explore_share
+        self.experiment_days = experiment_days
         self._check_settings()
 
     def _check_settings(self) -> None:
@@ -156,6 +195,10 @@ class EmpathyPolicy:
         check_count("hold_days", self.hold_days, minimum=1)
         check_count("complaints_threshold", self.complaints_threshold, minimum=1)
         check_count("lapsed_days", self.lapsed_days, minimum=1)
+        check_share("harm_budget", self.harm_budget)
+        check_share("max_harm_probability", self.max_harm_probability)
+        check_share("explore_share", self.explore_share, upper_open=True)
+        check_count("experiment_days", self.experiment_days, minimum=1)
         if not -1.0 <= self.tone_threshold <= 1.0:
             raise ConfigError(f"tone_threshold={self.tone_threshold} must be in [-1, 1].")
 
@@ -186,9 +229,12 @@ class EmpathyPolicy:
         """
         day = as_date(run_date)
         frame = checked_input(scored)
-        reason = self.reasons(frame, day, open_actions=open_actions)
-        decisions = self._decisions(frame, reason, day)
-        return self._with_task_text(decisions, frame)
+        design = self.design(frame, day, open_actions=open_actions)
+        decisions = self._decisions(frame, design["reason"], day)
+        decisions = self._with_task_text(decisions, frame)
+        for column in EXPERIMENT_COLUMNS:
+            decisions[column] = design[column].to_numpy()
+        return decisions
 
     def reasons(
         self,
@@ -213,16 +259,113 @@ class EmpathyPolicy:
         pandas.Series
             One of ``ACTION_BY_REASON``'s keys per row, aligned with ``scored``.
         """
+        return self.design(scored, run_date, open_actions=open_actions)["reason"]
+
+    def design(
+        self,
+        scored: pd.DataFrame,
+        run_date: dt.date | dt.datetime | str,
+        *,
+        open_actions: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """The reason per contact with the experiment's record (see the module docstring).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``reason`` and :data:`EXPERIMENT_COLUMNS`, aligned with ``scored``.
+        """
         day = as_date(run_date)
         signals = self.signals(scored)
         keys = scored["contact_key"].astype(str)
-        signals["open_action"] = keys.isin(set(open_actions or ())).to_numpy()
-        signals["quiet_period"] = signals["at_risk"] & self.in_quiet_period(day)
-        conditions = [signals[name].to_numpy(dtype=bool) for name in REASON_ORDER]
-        chosen = np.select(conditions, list(REASON_ORDER), default="not_at_risk")
-        outreach = np.isin([ACTION_BY_REASON[r] for r in chosen], OUTREACH_ACTIONS)
-        held_out = outreach & self._holdout_mask(keys, day, outreach)
-        return pd.Series(np.where(held_out, "holdout", chosen), index=scored.index, name="reason")
+        open_now = keys.isin(set(open_actions or ())).to_numpy()
+        gain = np.zeros(len(scored))
+        explore_action = np.full(len(scored), None, dtype=object)
+        if self.targets_by_gain(scored):
+            chosen, gain, explore_action = self._gain_reasons(scored, signals, open_now, day,
+                                                              keys)
+        else:
+            signals["open_action"] = open_now
+            signals["quiet_period"] = signals["at_risk"] & self.in_quiet_period(day)
+            conditions = [signals[name].to_numpy(dtype=bool) for name in REASON_ORDER]
+            chosen = np.select(conditions, list(REASON_ORDER), default="not_at_risk")
+        intended = np.array([ACTION_BY_REASON[r] for r in chosen], dtype=object)
+        outreach = np.isin(intended, OUTREACH_ACTIONS)
+        explored = ~outreach & (explore_action != None)  # noqa: E711 - elementwise
+        period = self.experiment_period(day)
+        held_out = (outreach | explored) & self._holdout_mask(keys, period, outreach | explored)
+        reason = np.where(held_out, "holdout", chosen).astype(object)
+        for action, name in (("support_note", "frustration"), ("offer", "drift")):
+            reason[explored & ~held_out & (explore_action == action)] = name
+        guard = ~np.isin(chosen, ("not_at_risk", "frustration", "drift", "lapsed"))
+        assignment = np.select([held_out, explored, guard], ["holdout", "explore", "guardrail"],
+                               "policy")
+        h, e = self.holdout_share, self.explore_share
+        allowed = np.where(signals["frustrated"].to_numpy(), 1.0, 2.0)
+        propensity = np.select(
+            [guard, held_out & outreach, held_out & explored, outreach, explored],
+            [1.0, h, e / allowed * h, 1.0 - h, e / allowed * (1.0 - h)],
+            1.0 - (e if self.targets_by_gain(scored) else 0.0),
+        )
+        return pd.DataFrame(
+            {
+                "reason": reason,
+                "intended_action": np.where(explored, explore_action, intended),
+                "assignment": assignment,
+                "propensity": propensity.astype(float),
+                "experiment_period": period.isoformat(),
+                "expected_gain": gain,
+            },
+            index=scored.index,
+        )
+
+    def targets_by_gain(self, scored: pd.DataFrame) -> bool:
+        """Gain targeting needs the person's state probabilities (``models.state``)."""
+        return all(column in scored.columns for column in STATE_COLUMNS)
+
+    def experiment_period(self, day: dt.date) -> dt.date:
+        """First day of the experiment period containing ``day`` (the hold-out's unit)."""
+        days = (day - EXPERIMENT_EPOCH).days
+        return EXPERIMENT_EPOCH + dt.timedelta(days=days - days % self.experiment_days)
+
+    def _gain_reasons(self, scored, signals, open_now, day, keys):
+        """Guardrails first, then the best action by expected gain above the harm threshold."""
+        guard = {
+            "opted_out": signals["opted_out"].to_numpy(),
+            "open_action": open_now,
+            "asked_fewer_contacts": flag_column(scored, "asked_fewer_contacts", missing=False),
+            "saturation": count_column(scored, "touches_out_28d") >= self.saturation_touches,
+            "quiet_period": np.full(len(scored), self.in_quiet_period(day)),
+        }
+        blocked = np.select([guard[name] for name in GAIN_GUARDS], list(GAIN_GUARDS), "")
+        eligible = blocked == ""
+        probs = _state_probabilities(scored)
+        gain = self.effects.expected_gain(probs)
+        harm = self.effects.harm_probability(probs)
+        frustrated = signals["frustrated"].to_numpy()
+        offer = OUTREACH.index("offer")
+        gain[frustrated, offer] = -np.inf  # never an offer to anyone with a frustration signal
+        gain[harm > self.max_harm_probability] = -np.inf
+        best = gain.argmax(axis=1)
+        rows = np.arange(len(scored))
+        best_gain, best_harm = gain[rows, best], harm[rows, best]
+        threshold = harm_threshold(np.where(eligible, best_gain, -np.inf), best_harm,
+                                   budget=self.harm_budget, min_gain=self.min_gain)
+        target = eligible & (best_gain >= threshold)
+        chosen = np.where(eligible, "not_at_risk", blocked).astype(object)
+        chosen[target & (best == OUTREACH.index("support_note"))] = "frustration"
+        chosen[target & (best == offer)] = "drift"
+        explore = np.full(len(scored), None, dtype=object)
+        if self.explore_share > 0:
+            safe = eligible & ~target & (harm.min(axis=1) <= self.max_harm_probability / 3)
+            draw = np.array([_uniform(k, day, "explore") for k in keys])
+            pick = np.array([_uniform(k, day, "explore-action") for k in keys])
+            offer_ok = ~frustrated & (harm[:, offer] <= self.max_harm_probability / 3)
+            action = np.where(offer_ok & (pick < 0.5), "offer", "support_note")
+            action = np.where(harm[:, 0] > self.max_harm_probability / 3, "offer", action)
+            ok = safe & (draw < self.explore_share) & ((action == "support_note") | offer_ok)
+            explore[ok] = action[ok]
+        return chosen, np.where(np.isfinite(best_gain), best_gain, 0.0), explore
 
     def signals(self, scored: pd.DataFrame) -> pd.DataFrame:
         """Compute the boolean signals behind each rule.
@@ -293,7 +436,8 @@ class EmpathyPolicy:
         return until
 
     def _holdout_mask(self, keys: pd.Series, day: dt.date, eligible: np.ndarray) -> np.ndarray:
-        """Deterministic hold-out draw, hashed only for eligible rows (hashing is the cost)."""
+        """Deterministic hold-out draw by person and experiment period (``day`` is the
+        period's first day), hashed only for eligible rows (hashing is the cost)."""
         mask = np.zeros(len(keys), dtype=bool)
         if self.holdout_share <= 0:
             return mask
@@ -352,6 +496,23 @@ class EmpathyPolicy:
             subjects[position], bodies[position] = text.subject, text.body
         decisions["subject"], decisions["body"] = subjects, bodies
         return decisions[list(DECISIONS.names)]
+
+
+def _state_probabilities(scored: pd.DataFrame) -> np.ndarray:
+    """(people, states) from the ``p_<state>`` columns; missing rows count as unknown."""
+    probs = scored[list(STATE_COLUMNS)].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    probs = np.where(np.isfinite(probs) & (probs >= 0), probs, 0.0)
+    total = probs.sum(axis=1, keepdims=True)
+    uniform = np.full_like(probs, 1.0 / probs.shape[1])
+    return np.where(total > 0, probs / np.where(total > 0, total, 1.0), uniform)
+
+
+def _uniform(key: str, day: dt.date, salt: str) -> float:
+    """A deterministic uniform draw from ``sha256(key|day|salt)``."""
+    import hashlib
+
+    text = f"{key}|{day.isoformat()}|{salt}"
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") / 2.0**64
 
 
 def decisions_table(decisions: pd.DataFrame) -> pa.Table:

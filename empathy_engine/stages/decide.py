@@ -10,6 +10,10 @@ import pandas as pd
 from empathy_engine.core.config import PipelineConfig, RunPaths
 from empathy_engine.stages.extract import load
 
+#: Share of eligible people outside the targets given a random allowed action, so that the
+#: effects can be learned beyond today's targets (recorded with their propensities).
+EXPLORE_SHARE = 0.01
+
 
 def decide(paths: RunPaths, crms, config: PipelineConfig) -> dict:
     """Write ``decisions.parquet``: one row per contact, with the task text for written ones."""
@@ -40,12 +44,19 @@ def decide_contacts(scores: pd.DataFrame, contacts: pd.DataFrame,
     """The decisions for one run's scored contacts (what ``decide`` writes).
 
     The same function decides in the nightly run and in ``empathy simulate-policy``, so the
-    simulation measures the product's own decisions.
+    simulation measures the product's own decisions. With the activity history, each
+    person's state is inferred (``models.state``, fitted on this customer's own history) and
+    the policy targets by expected gain; without it, by risk.
     """
     from empathy_engine.models.policy import EmpathyPolicy
+    from empathy_engine.models.state import infer_states
 
     profile = contacts.groupby("contact_key")[["industry", "title"]].first().reset_index()
     scored = scores.merge(profile, on="contact_key", how="left")
+    if activities is not None and len(scored):
+        states = infer_states(activities, contacts, run_date,
+                              contact_keys=scored["contact_key"].unique(), seed=config.seed)
+        scored = scored.merge(states.drop(columns="state"), on="contact_key", how="left")
     policy = EmpathyPolicy(risk_threshold=config.risk_threshold,
-                           holdout_share=config.holdout_share)
+                           holdout_share=config.holdout_share, explore_share=EXPLORE_SHARE)
     return policy.decide(scored, run_date, open_actions=set(open_actions))

@@ -12,8 +12,10 @@ import pytest
 from empathy_engine.core.errors import ConfigError, DataQualityError
 from empathy_engine.core.schema import DECISIONS, POLICY_FEATURES
 from empathy_engine.models.policy import (
+    EXPERIMENT_COLUMNS,
     EmpathyPolicy,
     action_key,
+    as_date,
     business_days_after,
     decisions_table,
     in_holdout,
@@ -281,21 +283,35 @@ def test_holdout_is_deterministic_and_about_the_requested_share():
     assert 0.18 < held[outreach].mean() < 0.22
     assert (decisions.loc[held, "action"] == "silence").all()
     assert not decisions.loc[held, "write"].any()
-    expected = [in_holdout(k, RUN_DATE, 0.2) for k in grid.loc[outreach, "contact_key"]]
+    period = EmpathyPolicy().experiment_period(as_date(RUN_DATE))
+    expected = [in_holdout(k, period, 0.2) for k in grid.loc[outreach, "contact_key"]]
     assert held[outreach].tolist() == expected
+    assert decisions.loc[held, "assignment"].eq("holdout").all()
+    assert decisions.loc[held, "propensity"].eq(0.2).all()
+    assert decisions.loc[outreach & ~held, "propensity"].eq(0.8).all()
+    assert (decisions.loc[held, "intended_action"] == baseline.loc[held, "action"]).all()
 
 
-def test_holdout_is_redrawn_each_day_and_off_by_default():
-    keys = [f"c{i}@x.com" for i in range(2_000)]
-    monday = [in_holdout(k, "2024-05-06", 0.5) for k in keys]
-    tuesday = [in_holdout(k, "2024-05-07", 0.5) for k in keys]
-    assert monday != tuesday
+def test_holdout_is_sticky_within_an_experiment_period_and_off_by_default():
+    grid = random_grid(5_000, 9)
+    policy = EmpathyPolicy(holdout_share=0.3, experiment_days=28)
+    start = policy.experiment_period(as_date("2024-05-06"))
+    days = [start + dt.timedelta(days=d) for d in (0, 1, 9, 27)]
+    held = [set(grid.contact_key[policy.decide(grid, d)["reason"].eq("holdout")]) for d in days]
+    outreach = set(grid.contact_key[EmpathyPolicy().decide(grid, days[0])["action"]
+                                    .isin(["support_note", "offer"])])
+    # every night of the period, the same would-be-treated people are held out
+    assert held[0] == held[1] == held[2] == held[3]
+    assert held[0] <= outreach and len(held[0]) > 0.25 * len(outreach)
+    later = policy.decide(grid, start + dt.timedelta(days=28))
+    assert set(grid.contact_key[later["reason"].eq("holdout")]) != held[0]  # a new period
+    assert set(later["experiment_period"]) == {(start + dt.timedelta(days=28)).isoformat()}
     assert "holdout" not in set(EmpathyPolicy().decide(random_grid(2_000, 9), RUN_DATE).reason)
 
 
 def test_output_conforms_to_the_decisions_schema():
     decisions = EmpathyPolicy(holdout_share=0.1).decide(random_grid(2_000, 10), RUN_DATE)
-    assert list(decisions.columns) == DECISIONS.names
+    assert list(decisions.columns) == [*DECISIONS.names, *EXPERIMENT_COLUMNS]
     table = decisions_table(decisions)
     assert table.schema.equals(DECISIONS)
     assert table.num_rows == 2_000
@@ -315,7 +331,7 @@ def test_output_passes_the_decisions_gate():
 
 def test_empty_input_gives_an_empty_decisions_table():
     decisions = EmpathyPolicy().decide(random_grid(10, 12).iloc[0:0], RUN_DATE)
-    assert decisions.empty and list(decisions.columns) == DECISIONS.names
+    assert decisions.empty and list(decisions.columns) == [*DECISIONS.names, *EXPERIMENT_COLUMNS]
     assert decisions_table(decisions).num_rows == 0
 
 
@@ -408,3 +424,130 @@ def test_an_at_risk_contact_silent_for_months_is_lapsed_not_offered():
     assert by_key.loc["gone@x.com", "reason"] == "lapsed"
     assert not by_key.loc["gone@x.com", "write"]
     assert by_key.loc["drift@x.com", "action"] == "offer"
+
+
+# --- targeting by expected gain (state probabilities from models.state) ----------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from empathy_engine.models.effects import EffectModel, harm_threshold  # noqa: E402
+from empathy_engine.models.state import STATE_COLUMNS  # noqa: E402
+
+_maybe = lambda strategy: st.one_of(st.none(), strategy)  # noqa: E731
+_count = _maybe(st.integers(min_value=0, max_value=20))
+_row = st.fixed_dictionaries({
+    "probability": st.floats(0, 1),
+    "opted_out": _maybe(st.booleans()),
+    "open_cases": _count,
+    "escalations_28d": _count,
+    "complaints_28d": _count,
+    "tone_mean_28d": _maybe(st.floats(-1, 1)),
+    "asked_fewer_contacts": _maybe(st.booleans()),
+    "touches_out_28d": _count,
+    "days_since_last_activity": _maybe(st.floats(0, 400)),
+    "activity_trend": _maybe(st.floats(0, 5)),
+    **{c: _maybe(st.floats(0, 1)) for c in STATE_COLUMNS},
+})
+
+
+def _frustration_signal(frame: pd.DataFrame) -> pd.Series:
+    num = lambda c: pd.to_numeric(frame[c], errors="coerce").fillna(0)  # noqa: E731
+    tone = pd.to_numeric(frame["tone_mean_28d"], errors="coerce")
+    return ((num("escalations_28d") > 0) | (num("open_cases") > 0)
+            | (num("complaints_28d") >= 1) | (tone <= -0.3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(_row, min_size=1, max_size=25), explore=st.sampled_from([0.0, 0.3]),
+       holdout=st.sampled_from([0.0, 0.2]), open_share=st.floats(0, 1),
+       day=st.dates(dt.date(2023, 1, 1), dt.date(2026, 12, 31)))
+def test_no_input_makes_the_gain_policy_break_a_guardrail(rows, explore, holdout, open_share,
+                                                         day):
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "contact_key", [f"p{i}@x.com" for i in range(len(frame))])
+    open_keys = set(frame.contact_key[: int(open_share * len(frame))])
+    policy = EmpathyPolicy(explore_share=explore, holdout_share=holdout)
+    decisions = policy.decide(frame, day, open_actions=open_keys)
+    touched = decisions["action"].isin(["support_note", "offer"]).to_numpy()
+    opted_out = frame["opted_out"].astype(object).where(frame["opted_out"].notna(), True)
+    asked = frame["asked_fewer_contacts"].fillna(False).astype(bool)
+    saturated = pd.to_numeric(frame["touches_out_28d"], errors="coerce").fillna(0) >= 6
+    assert not (touched & opted_out.astype(bool).to_numpy()).any()
+    assert not (touched & asked.to_numpy()).any()
+    assert not (touched & saturated.to_numpy()).any()
+    assert not (touched & frame.contact_key.isin(open_keys).to_numpy()).any()
+    assert not ((decisions["action"] == "offer") & _frustration_signal(frame)).any()
+    if policy.in_quiet_period(day):
+        assert not touched.any()
+    # one row, one action, per person: never two tasks for anyone
+    assert decisions["contact_key"].is_unique and len(decisions) == len(frame)
+    assert decisions["propensity"].between(0, 1).all()
+
+
+def _gain_grid(n: int, seed: int) -> pd.DataFrame:
+    grid = random_grid(n, seed)
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.full(len(STATE_COLUMNS), 0.5), size=n)
+    for i, column in enumerate(STATE_COLUMNS):
+        grid[column] = probs[:, i]
+    return grid
+
+
+def test_gain_targeting_acts_on_the_drifting_without_risk_and_spares_the_overwhelmed():
+    calm = {**CALM, "probability": 0.05}  # not at risk: risk alone is no reason, nor a gate
+    drifting = {**calm, **dict.fromkeys(STATE_COLUMNS, 0.0), "p_drifting": 0.9, "p_gone": 0.1}
+    frustrated = {**drifting, "p_drifting": 0.0, "p_frustrated": 1.0, "open_cases": 1}
+    overwhelmed = {**drifting, "p_drifting": 0.3, "p_overwhelmed": 0.7}
+    engaged = {**drifting, "p_drifting": 0.0, "p_engaged": 1.0}
+    frame = pd.DataFrame([drifting, frustrated, overwhelmed, engaged])
+    frame.insert(0, "contact_key", ["d@x", "f@x", "o@x", "e@x"])
+    decided = EmpathyPolicy().decide(frame, RUN_DATE).set_index("contact_key")
+    assert decided.loc["d@x", ["action", "reason"]].tolist() == ["offer", "drift"]
+    assert decided.loc["f@x", ["action", "reason"]].tolist() == ["support_note", "frustration"]
+    assert decided.loc["o@x", "action"] == "silence"
+    assert decided.loc["e@x", "action"] == "silence"
+    assert decided.loc["d@x", "expected_gain"] > 0.05
+
+
+def test_the_gain_threshold_keeps_the_targets_within_the_harm_budget():
+    grid = _gain_grid(5_000, 21)
+    for budget in (0.01, 0.05, 0.2):
+        decisions = EmpathyPolicy(harm_budget=budget).decide(grid, RUN_DATE)
+        targets = decisions["assignment"].eq("policy") & decisions["action"].ne("silence")
+        harm = EffectModel().harm_probability(grid[list(STATE_COLUMNS)].to_numpy())
+        action = decisions["action"].map({"support_note": 0, "offer": 1})
+        chosen = harm[targets.to_numpy(), action[targets].to_numpy(dtype=int)]
+        assert targets.sum() > 0 and chosen.mean() <= budget + 1e-9
+    gain = np.array([0.3, 0.2, 0.1, 0.05])
+    harm = np.array([0.0, 0.1, 0.0, 0.5])
+    assert harm_threshold(gain, harm, budget=0.05, min_gain=0.0) == 0.1
+    assert harm_threshold(gain, harm, budget=0.0, min_gain=0.0) == 0.3
+    assert harm_threshold(gain, harm, budget=1.0, min_gain=0.5) == float("inf")
+
+
+def test_exploration_is_small_recorded_and_never_touches_the_guarded():
+    grid = _gain_grid(20_000, 22)
+    decisions = EmpathyPolicy(explore_share=0.05).decide(grid, RUN_DATE)
+    explored = decisions["assignment"].eq("explore")
+    assert 0 < explored.mean() < 0.05
+    assert decisions.loc[explored, "action"].isin(["support_note", "offer"]).all()
+    assert not decisions.loc[explored, "opted_out"].any()
+    assert decisions.loc[explored, "propensity"].between(0.0, 0.05).all()
+    guarded = decisions["assignment"].eq("guardrail")
+    assert decisions.loc[guarded, "action"].eq("silence").all()
+
+
+def test_effects_are_learned_back_from_logged_outcomes():
+    rng = np.random.default_rng(3)
+    n = 40_000
+    probs = rng.dirichlet(np.full(5, 0.3), size=n)
+    truth = np.array([[0.0, 0.05, 0.20, -0.10, 0.0], [0.0, 0.25, -0.15, -0.10, 0.0]])
+    action = rng.choice(["silence", "support_note", "offer"], size=n, p=[0.5, 0.25, 0.25])
+    base = probs @ np.array([0.05, 0.4, 0.4, 0.3, 0.9])
+    effect = np.where(action == "support_note", probs @ truth[0],
+                      np.where(action == "offer", probs @ truth[1], 0.0))
+    dropped = rng.random(n) < np.clip(base - effect, 0, 1)
+    model = EffectModel.fit(probs, action, dropped, np.full(n, 0.25), strength=1.0)
+    assert model.source == "learned"
+    assert np.allclose(model.effects, truth, atol=0.05)
