@@ -8,6 +8,7 @@
     empathy outcomes ...         uplift of each action against the randomized hold-out
     empathy airflow-env ...      print AIRFLOW_CONN_* exports pointing at a running sandbox
     empathy simulate-policy ...  the policy and baselines against the simulator's exact truth
+    empathy evaluate-uplift ...  cross-fitted uplift and Qini on a randomized-experiment export
 """
 
 from __future__ import annotations
@@ -117,6 +118,35 @@ def cmd_simulate_policy(args: argparse.Namespace, rest: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "empathy_lab", "simulate-policy", *rest])
 
 
+def cmd_evaluate_uplift(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from empathy_engine.core.errors import ConfigError
+    from empathy_engine.models.uplift import evaluate_uplift
+
+    path = Path(args.data)
+    try:
+        data = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read --data {path}: {exc}") from exc
+    for column in (args.treatment, args.outcome):
+        if column not in data.columns:
+            raise ConfigError(f"--data {path} has no column {column!r}; columns: "
+                              f"{', '.join(map(str, data.columns))}")
+    report, scores = evaluate_uplift(data, treatment=args.treatment, treated_value=args.treated,
+                                     outcome=args.outcome, folds=args.folds)
+    if args.predictions:
+        scores.to_csv(args.predictions, index=False)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{report['rows']} rows, {report['treated_share']:.0%} treated")
+    for name in ("model", "risk", "random"):
+        print(f"  {name:<7} Qini {report[name]['qini']:+.4f}  uplift@30% "
+              f"{report[name]['uplift_at_30']:+.3f}")
+    return 0
+
+
 def cmd_airflow_env(args: argparse.Namespace) -> int:
     from empathy_engine.access import airflow_connection_env
 
@@ -203,6 +233,17 @@ def build_parser() -> argparse.ArgumentParser:
              "counterfactuals: --contacts N --weeks W --seed S [--config FILE]... [--json] "
              "(`empathy simulate-policy --help` lists the options)")
     simulate.set_defaults(func=cmd_simulate_policy, passthrough=True)
+
+    uplift = sub.add_parser("evaluate-uplift", help="cross-fitted uplift scores and Qini on "
+                                                    "any randomized-experiment export")
+    uplift.add_argument("--data", required=True, help="CSV or Parquet, one row per person")
+    uplift.add_argument("--treatment", required=True, help="the assignment column")
+    uplift.add_argument("--treated", required=True, help="the value that means treated")
+    uplift.add_argument("--outcome", required=True, help="the outcome column (1 = happened)")
+    uplift.add_argument("--predictions", help="write row,uplift to this CSV")
+    uplift.add_argument("--folds", type=int, default=5)
+    uplift.add_argument("--json", action="store_true")
+    uplift.set_defaults(func=cmd_evaluate_uplift)
 
     env = sub.add_parser("airflow-env", help="print AIRFLOW_CONN_* exports for a sandbox")
     env.add_argument("--sandbox-info", required=True)
