@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from empathy_engine.core.config import PipelineConfig, RunPaths
-
 from empathy_engine.stages.extract import load
 
 

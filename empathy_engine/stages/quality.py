@@ -8,7 +8,6 @@ from datetime import UTC, datetime, time, timedelta
 import pandas as pd
 
 from empathy_engine.core.config import RunPaths
-
 from empathy_engine.stages.extract import load
 
 

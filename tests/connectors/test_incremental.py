@@ -20,8 +20,8 @@ from empathy_engine.connectors.salesforce import SalesforceSource
 from empathy_engine.connectors.salesforce import make_client as sf_client
 from empathy_engine.connectors.settings import HubSpotSettings, SalesforceSettings
 from empathy_engine.core.config import PipelineConfig, RunPaths
-from empathy_engine.stages import extract
 from empathy_engine.models.features import add_tone
+from empathy_engine.stages import extract
 from tests.crm_admin import admin_stats
 
 pytestmark = pytest.mark.integration
