@@ -22,6 +22,12 @@ def decide(paths: RunPaths, crms, config: PipelineConfig) -> dict:
     activities_path = paths.file("activities.parquet")
     activities = pd.read_parquet(activities_path) if activities_path.exists() else None
     open_actions = load(paths, "open_actions", crms)
+    # A re-run of the same night decides afresh: tonight's own tasks carry tonight's action
+    # keys, so writing them again updates them (never a second task, never a close).
+    tonight = open_actions["action_key"].astype(str).str.contains(f"-{paths.run_date:%Y%m%d}-",
+                                                                  regex=False)
+    written_tonight = set(open_actions.loc[tonight, "contact_key"].dropna())
+    open_actions = open_actions[~tonight]
     # Open tasks are kept, updated or closed after the policy (plan_for_run), so the policy
     # decides afresh: an offer that became a support note updates the open task.
     decisions = decide_contacts(scores, contacts, paths.run_date, config,
@@ -31,6 +37,8 @@ def decide(paths: RunPaths, crms, config: PipelineConfig) -> dict:
     decisions = plan_for_run(decisions, scores, contacts, open_actions, paths.run_date,
                              activities=activities, runs_dir=paths.data_dir / "runs",
                              per_owner=getattr(config, "tasks_per_owner", 10))
+    decisions = hold_tonights_slots(decisions, written_tonight,
+                                    getattr(config, "tasks_per_owner", 10))
     decisions.to_parquet(paths.file("decisions.parquet"), index=False)
     counts = decisions.groupby(["action", "write"]).size()
     return {f"{action}{'' if write else '_unwritten'}": int(n)
@@ -60,3 +68,28 @@ def decide_contacts(scores: pd.DataFrame, contacts: pd.DataFrame,
     policy = EmpathyPolicy(risk_threshold=config.risk_threshold,
                            holdout_share=config.holdout_share, explore_share=EXPLORE_SHARE)
     return policy.decide(scored, run_date, open_actions=set(open_actions))
+
+
+def hold_tonights_slots(decisions: pd.DataFrame, written_tonight: set,
+                        per_owner: int) -> pd.DataFrame:
+    """A re-run of the same night keeps the owner cap of the first run.
+
+    People who got a task earlier tonight hold their owner's slots; a newcomer gets one only
+    while its owner has room (best expected benefit first), else waits (reason ``capacity``).
+    """
+    if not written_tonight or "target_owner_id" not in decisions:
+        return decisions
+    out = decisions.copy()
+    had = out["contact_key"].isin(written_tonight)
+    owner = out["target_owner_id"].astype(object).where(out["target_owner_id"].notna(), "")
+    held = owner[had].value_counts()
+    newcomer = out["write"].astype(bool) & ~had & out["task_state"].eq("new") & \
+        out["action"].isin(["support_note", "offer"])
+    benefit = out.get("expected_benefit", pd.Series(0.0, index=out.index)).fillna(0.0)
+    ranked = out[newcomer].assign(_owner=owner[newcomer], _b=benefit[newcomer]) \
+        .sort_values(["_owner", "_b"], ascending=[True, False])
+    slot = ranked.groupby("_owner").cumcount() + ranked["_owner"].map(held).fillna(0)
+    deferred = slot.index[slot.to_numpy() >= per_owner]
+    out.loc[deferred, ["action", "reason", "task_state"]] = ["silence", "capacity", "deferred"]
+    out.loc[deferred, "write"] = False
+    return out

@@ -23,8 +23,17 @@ def tasks_for(paths: RunPaths, crm: str) -> pd.DataFrame:
     """Written decisions joined with this CRM's contact records (a person may be in both)."""
     decisions = pd.read_parquet(paths.file("decisions.parquet"))
     decisions = decisions[decisions["write"]]
+    if "target_crm" in decisions:
+        # one person, one task: only the CRM the person is most engaged with gets it
+        decisions = decisions[decisions["target_crm"].isna() | (decisions["target_crm"] == crm)]
     contacts = pd.read_parquet(paths.file("contacts.parquet"))
     contacts = contacts[contacts["source"] == crm][["contact_key", "source_id", "owner_id"]]
+    if "target_source_id" in decisions and decisions["target_source_id"].notna().any():
+        chosen = decisions[["contact_key", "target_source_id"]].dropna()
+        picked = contacts.merge(chosen, left_on=["contact_key", "source_id"],
+                                right_on=["contact_key", "target_source_id"], how="inner")
+        rest = contacts[~contacts["contact_key"].isin(picked["contact_key"])]
+        contacts = pd.concat([picked[["contact_key", "source_id", "owner_id"]], rest])
     contacts = contacts.drop_duplicates("contact_key")
     return decisions.merge(contacts, on="contact_key", how="inner")
 
