@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -68,7 +70,8 @@ def expected_benefit(decisions: pd.DataFrame) -> np.ndarray:
 
 
 def apply_capacity(decisions: pd.DataFrame, run_date, *, per_owner: int = DEFAULT_PER_OWNER,
-                   per_day: int = DEFAULT_PER_DAY) -> pd.DataFrame:
+                   per_day: int = DEFAULT_PER_DAY,
+                   written_tonight: Collection[str] = ()) -> pd.DataFrame:
     """Cap new outreach per owner, defer the rest (reason ``capacity``), spread due dates.
 
     Parameters
@@ -82,6 +85,9 @@ def apply_capacity(decisions: pd.DataFrame, run_date, *, per_owner: int = DEFAUL
         New outreach tasks an owner receives at most per night.
     per_day : int, default=4
         Tasks falling due at most per owner and business day.
+    written_tonight : collection of str, optional
+        People who got a task from an earlier run of this same night: a re-run keeps their
+        tasks, and they hold their owner's slots, so it adds none the first run deferred.
 
     Returns
     -------
@@ -95,14 +101,17 @@ def apply_capacity(decisions: pd.DataFrame, run_date, *, per_owner: int = DEFAUL
     day = as_date(run_date)
     out = decisions.copy()
     work = out["write"].astype(bool) & out["action"].isin(OUTREACH)
-    new = work & out["task_state"].isin(["new"])
+    had = out["contact_key"].isin(set(written_tonight))
+    new = work & out["task_state"].isin(["new"]) & ~had
     owner = out["target_owner_id"].astype(object).where(out["target_owner_id"].notna(), "")
+    held = owner[had].value_counts()
     order = out.assign(_owner=owner, _high=out["priority"].eq("High"),
                        _benefit=out["expected_benefit"])
     order = order[work].sort_values(["_owner", "_high", "_benefit", "contact_key"],
                                     ascending=[True, False, False, True])
     slot = order.groupby("_owner").cumcount()
-    new_slot = order[new[order.index]].groupby("_owner").cumcount()
+    newcomers = order[new[order.index]]
+    new_slot = newcomers.groupby("_owner").cumcount() + newcomers["_owner"].map(held).fillna(0)
     deferred = new_slot.index[new_slot.to_numpy() >= per_owner]
     out.loc[deferred, ["action", "reason", "task_state"]] = ["silence", "capacity", "deferred"]
     out.loc[deferred, "write"] = False

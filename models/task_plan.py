@@ -16,6 +16,7 @@ The DECISIONS columns keep their meaning; :data:`empathy.schema.DECISION_EXTRAS`
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,8 @@ PERSON_COLUMNS = ("first_name", "industry", "title", "reasons", "days_since_last
 
 def plan_for_run(decisions: pd.DataFrame, scores: pd.DataFrame, contacts: pd.DataFrame,
                  open_actions: pd.DataFrame, run_date, *, activities=None,
-                 runs_dir: Path | None = None, per_owner: int = DEFAULT_PER_OWNER
-                 ) -> pd.DataFrame:
+                 runs_dir: Path | None = None, per_owner: int = DEFAULT_PER_OWNER,
+                 written_tonight: Collection[str] = ()) -> pd.DataFrame:
     """:func:`plan_tasks` for one nightly run: reads the run's activities and earlier nights.
 
     Parameters
@@ -66,15 +67,15 @@ def plan_for_run(decisions: pd.DataFrame, scores: pd.DataFrame, contacts: pd.Dat
     earlier = earlier_decisions(runs_dir, open_actions, run_date) if runs_dir else None
     return plan_tasks(decisions, scored, run_date, records=records, contacts=contacts,
                       activities=activities, open_actions=open_actions, earlier=earlier,
-                      per_owner=per_owner)
+                      per_owner=per_owner, written_tonight=written_tonight)
 
 
 def plan_tasks(decisions: pd.DataFrame, scored: pd.DataFrame, run_date, *,
                records: pd.DataFrame | None = None, contacts: pd.DataFrame | None = None,
                activities: pd.DataFrame | None = None,
                open_actions: pd.DataFrame | None = None, earlier: pd.DataFrame | None = None,
-               per_owner: int = DEFAULT_PER_OWNER, per_day: int = DEFAULT_PER_DAY
-               ) -> pd.DataFrame:
+               per_owner: int = DEFAULT_PER_OWNER, per_day: int = DEFAULT_PER_DAY,
+               written_tonight: Collection[str] = ()) -> pd.DataFrame:
     """Turn the policy's decisions into the tasks that are written (see the module docstring).
 
     Parameters
@@ -97,6 +98,8 @@ def plan_tasks(decisions: pd.DataFrame, scored: pd.DataFrame, run_date, *,
         :func:`models.one_task.earlier_decisions` for those open tasks.
     per_owner, per_day : int
         Capacity: new tasks per owner per night, tasks due per owner and business day.
+    written_tonight : collection of str, optional
+        People given a task by an earlier run of this night (see :func:`apply_capacity`).
 
     Returns
     -------
@@ -120,7 +123,8 @@ def plan_tasks(decisions: pd.DataFrame, scored: pd.DataFrame, run_date, *,
         _or_empty(earlier, ["action_key", "action", "reason", "hold_until", "fingerprint"]),
         routes, day, contacts=contacts)
     out["expected_benefit"] = expected_benefit(out)
-    out = apply_capacity(out, day, per_owner=per_owner, per_day=per_day)
+    out = apply_capacity(out, day, per_owner=per_owner, per_day=per_day,
+                         written_tonight=written_tonight)
     _dates_of_records(out, day)
     unwritten = ~out["write"].astype(bool)
     out.loc[unwritten, ["subject", "body"]] = None

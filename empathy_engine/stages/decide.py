@@ -36,9 +36,8 @@ def decide(paths: RunPaths, crms, config: PipelineConfig) -> dict:
     from empathy_engine.models.task_plan import plan_for_run
     decisions = plan_for_run(decisions, scores, contacts, open_actions, paths.run_date,
                              activities=activities, runs_dir=paths.data_dir / "runs",
-                             per_owner=getattr(config, "tasks_per_owner", 10))
-    decisions = hold_tonights_slots(decisions, written_tonight,
-                                    getattr(config, "tasks_per_owner", 10))
+                             per_owner=getattr(config, "tasks_per_owner", 10),
+                             written_tonight=written_tonight)
     decisions.to_parquet(paths.file("decisions.parquet"), index=False)
     counts = decisions.groupby(["action", "write"]).size()
     return {f"{action}{'' if write else '_unwritten'}": int(n)
@@ -69,27 +68,3 @@ def decide_contacts(scores: pd.DataFrame, contacts: pd.DataFrame,
                            holdout_share=config.holdout_share, explore_share=EXPLORE_SHARE)
     return policy.decide(scored, run_date, open_actions=set(open_actions))
 
-
-def hold_tonights_slots(decisions: pd.DataFrame, written_tonight: set,
-                        per_owner: int) -> pd.DataFrame:
-    """A re-run of the same night keeps the owner cap of the first run.
-
-    People who got a task earlier tonight hold their owner's slots; a newcomer gets one only
-    while its owner has room (best expected benefit first), else waits (reason ``capacity``).
-    """
-    if not written_tonight or "target_owner_id" not in decisions:
-        return decisions
-    out = decisions.copy()
-    had = out["contact_key"].isin(written_tonight)
-    owner = out["target_owner_id"].astype(object).where(out["target_owner_id"].notna(), "")
-    held = owner[had].value_counts()
-    newcomer = out["write"].astype(bool) & ~had & out["task_state"].eq("new") & \
-        out["action"].isin(["support_note", "offer"])
-    benefit = out.get("expected_benefit", pd.Series(0.0, index=out.index)).fillna(0.0)
-    ranked = out[newcomer].assign(_owner=owner[newcomer], _b=benefit[newcomer]) \
-        .sort_values(["_owner", "_b"], ascending=[True, False])
-    slot = ranked.groupby("_owner").cumcount() + ranked["_owner"].map(held).fillna(0)
-    deferred = slot.index[slot.to_numpy() >= per_owner]
-    out.loc[deferred, ["action", "reason", "task_state"]] = ["silence", "capacity", "deferred"]
-    out.loc[deferred, "write"] = False
-    return out
